@@ -188,7 +188,9 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       }
     }
     if (f.malformedRate > 0 && Math.random() < f.malformedRate) {
-      const text = reply.body === undefined ? '{"' : JSON.stringify(reply.body);
+      // Pre-serialised string/Buffer bodies are truncated as sent, not JSON-encoded a second time.
+      const b = reply.body;
+      const text = b === undefined || b === null ? '{"' : typeof b === 'string' ? b : Buffer.isBuffer(b) ? b.toString('utf8') : JSON.stringify(b);
       return send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: text.slice(0, Math.max(2, Math.floor(text.length / 2))) });
     }
     send(res, reply);

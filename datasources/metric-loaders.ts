@@ -1,0 +1,40 @@
+// Per-request loaders for metering: one database round trip per batch of resources (per kind and window),
+// however many instances or hosts the query touches.
+import DataLoader from 'dataloader';
+import type { BatchScheduler } from './batch-scheduler.ts';
+import type { MeteredKind, MeteringReader } from './metering-reader.ts';
+import type { ResourceMetricsRecord } from './domain.ts';
+import { MosaicError } from '../server/errors.ts';
+
+export interface MetricLoaders {
+  load(kind: MeteredKind, id: string, lastMinutes: number): Promise<ResourceMetricsRecord | null>;
+}
+
+export const MAX_WINDOW_MINUTES = 24 * 60;
+
+export function createMetricLoaders(reader: MeteringReader | null, scheduler: BatchScheduler): MetricLoaders {
+  const loaders = new Map<string, DataLoader<string, ResourceMetricsRecord | null>>();
+  return {
+    load(kind, id, lastMinutes) {
+      if (!reader) return Promise.reject(new MosaicError('MOSAIC_ERR_METRICS_OFF', undefined, { service: 'mongodb' }));
+      if (!Number.isInteger(lastMinutes) || lastMinutes < 1 || lastMinutes > MAX_WINDOW_MINUTES) {
+        return Promise.reject(new MosaicError('MOSAIC_ERR_BAD_ARGUMENT', `lastMinutes must be an integer from 1 to ${MAX_WINDOW_MINUTES}`));
+      }
+      const key = `${kind}:${lastMinutes}`;
+      let loader = loaders.get(key);
+      if (!loader) {
+        loader = new DataLoader(async (ids) => {
+          try {
+            const found = await scheduler.track(reader.resourceMetrics(kind, [...ids], lastMinutes));
+            return ids.map((i) => found.get(i) ?? null);
+          } catch (err) {
+            const error = err instanceof MosaicError ? err : new MosaicError('MOSAIC_ERR_UPSTREAM_UNAVAILABLE', 'the metering database failed', { service: 'mongodb' });
+            return ids.map(() => error);
+          }
+        }, { batchScheduleFn: scheduler.schedule });
+        loaders.set(key, loader);
+      }
+      return loader.load(id);
+    },
+  };
+}

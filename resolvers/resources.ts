@@ -1,0 +1,29 @@
+// Disk, Port, FloatingIp, Project and Viewer: leaf types with global ids and a few edges.
+import type { DiskResolvers, FloatingIpResolvers, PortResolvers, ProjectResolvers, ViewerResolvers, LoginResultResolvers } from './generated-types.ts';
+import { toGlobalId } from './global-id.ts';
+
+export const Disk: DiskResolvers = {
+  id: (d) => toGlobalId('Disk', `${d.backend.toLowerCase()}:${d.id}`),
+  instance: (d, _, ctx) => (d.instanceId ? ctx.loaders.instance.load(d.instanceId) : null),
+};
+
+export const Port: PortResolvers = {
+  id: (p) => toGlobalId('Port', p.id),
+};
+
+export const FloatingIp: FloatingIpResolvers = {
+  id: (f) => toGlobalId('FloatingIp', f.id),
+  port: (f, _, ctx) => (f.portId ? ctx.loaders.port.load(f.portId) : null),
+};
+
+export const Project: ProjectResolvers = {
+  id: (p) => toGlobalId('Project', p.id),
+  projectId: (p) => p.id,
+};
+
+export const Viewer: ViewerResolvers = {
+  project: (c, _, ctx) => ctx.loaders.project.load(c.projectId),
+  tokenExpiresAt: (c) => c.expiresAt,
+};
+
+export const LoginResult: LoginResultResolvers = {};

@@ -1,0 +1,89 @@
+// The gateway's HTTP app: one Fastify instance serving the same schema, context and resolvers through either
+// Mercurius (with graphql-jit) or Apollo Server (through @as-integrations/fastify), chosen by config, plus
+// /healthz, /readyz and an offline GraphiQL page.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import mercurius from 'mercurius';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { Services } from './services.ts';
+import { createContext, type RequestContext } from './context.ts';
+import { buildSchema } from './schema.ts';
+import { formatError } from './errors.ts';
+import { depthLimit } from './depth-limit.ts';
+import { registerGraphiql } from './graphiql.ts';
+import { readiness } from './readiness.ts';
+import type { Runtime } from './config.ts';
+
+export interface GatewayOptions {
+  runtime?: Runtime;
+  /** Fastify's request logging; off by default (the benchmark measures the gateway, not its logger). */
+  logger?: boolean;
+}
+
+/** Aborts the request's upstream calls when the client goes away before the answer is sent. */
+function abortSignalFor(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+const contextFor = (services: Services) => (request: FastifyRequest, reply: FastifyReply) =>
+  createContext(services, request.headers, abortSignalFor(reply));
+
+/** Mercurius wraps validation failures in one error holding the list; flatten it, then format each. */
+function flattenErrors(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.flatMap((e) => {
+    const inner = (e.originalError as { errors?: unknown[] } | undefined)?.errors;
+    return Array.isArray(inner) ? inner.map((i) => (i instanceof GraphQLError ? i : new GraphQLError(String((i as Error).message ?? i)))) : [e];
+  });
+}
+
+export async function buildGateway(services: Services, options: GatewayOptions = {}): Promise<FastifyInstance> {
+  const { config } = services;
+  const runtime = options.runtime ?? config.server.runtime;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: config.server.bodyLimitBytes });
+  const schema = buildSchema();
+  const validationRules = [depthLimit(config.server.maxDepth)];
+
+  if (runtime === 'mercurius') {
+    await app.register(mercurius, {
+      schema,
+      path: '/graphql',
+      jit: 1,
+      graphiql: false,
+      context: contextFor(services) as never,
+      validationRules,
+      errorFormatter: (execution: ExecutionResult & { errors: readonly GraphQLError[] }) => {
+        const errors = flattenErrors(execution.errors);
+        const validationOnly = !execution.data && errors.every((e) => !e.path);
+        return {
+          statusCode: validationOnly ? 400 : 200,
+          response: { data: execution.data ?? null, errors: errors.map((e) => formatError(e).toJSON()) },
+        };
+      },
+    } as never);
+  } else {
+    const apollo = new ApolloServer<RequestContext & BaseContext>({
+      schema,
+      validationRules,
+      introspection: true,
+      includeStacktraceInErrorResponses: false,
+      plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+      formatError: (formatted, error) => (error instanceof GraphQLError ? formatError(error).toJSON() : formatted),
+    });
+    await apollo.start();
+    await app.register(fastifyApollo(apollo), { path: '/graphql', context: contextFor(services) as never });
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok', runtime }));
+  app.get('/readyz', async (_, reply) => {
+    const result = await readiness(services);
+    return reply.code(result.ready ? 200 : 503).send(result);
+  });
+  if (config.server.graphiql) registerGraphiql(app);
+  return app;
+}
