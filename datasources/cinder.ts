@@ -4,7 +4,7 @@
 // (`all_tenants=1` for admins, the caller's project otherwise), grouped locally. Pages are capped at
 // osapi_max_limit (1000) with volumes_links rel=next only when a page is full.
 import type { Caller } from './keystone.ts';
-import type { UpstreamClient } from './http.ts';
+import { garbled, type UpstreamClient } from './http.ts';
 import type { Disk } from './domain.ts';
 import { parseOpenStackTime } from './domain.ts';
 import { collectMarkerPages, hasNextLink, queryString, withQuery } from './paginate.ts';
@@ -49,7 +49,7 @@ export class CinderSource {
     const base = `${this.baseUrl}/volumes/detail`;
     const raw = await collectMarkerPages<any>(async (marker) => {
       const res = await this.upstream.get('cinder', withQuery(base, queryString({ ...params, limit: CINDER_PAGE_LIMIT, marker })), this.headers);
-      if (!Array.isArray(res.body?.volumes)) throw new Error('cinder: volumes/detail without volumes');
+      if (!Array.isArray(res.body?.volumes)) throw garbled('cinder', 'volumes/detail without volumes');
       return { items: res.body.volumes, hasNext: hasNextLink(res.body.volumes_links) };
     });
     return raw.map(toVolume);

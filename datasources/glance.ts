@@ -3,7 +3,7 @@
 // lookups ask `visibility=all`; hidden (os_hidden) images never appear in lists, so ids a list did not return
 // are fetched one by one; `next` is relative to the endpoint root and may lead to a last, empty page.
 import type { Caller } from './keystone.ts';
-import type { UpstreamClient } from './http.ts';
+import { garbled, type UpstreamClient } from './http.ts';
 import type { Image } from './domain.ts';
 import { parseOpenStackTime } from './domain.ts';
 
@@ -46,7 +46,7 @@ export class GlanceSource {
     while (url) {
       const res: { body: any } = await this.upstream.get('glance', url, this.headers);
       const page: any[] = res.body?.images;
-      if (!Array.isArray(page)) throw new Error('glance: images list without images');
+      if (!Array.isArray(page)) throw garbled('glance', 'images list without images');
       images.push(...page.map(toImage));
       const next: unknown = res.body.next;
       url = typeof next === 'string' && page.length > 0 ? `${this.baseUrl}${next.startsWith('/') ? '' : '/'}${next}` : null;

@@ -150,6 +150,9 @@ export class UpstreamClient {
   }
 }
 
+/** An upstream answered 2xx with JSON of the wrong shape. */
+export const garbled = (service: string, what: string) => new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', `${service} answered with an unexpected body (${what})`, { service });
+
 function transportError(service: string, err: unknown): MosaicError {
   if (err instanceof RequestError) {
     if (err.name === 'TimeoutError' || err.code === 'ETIMEDOUT') {

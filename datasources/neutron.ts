@@ -2,7 +2,7 @@
 // Facts handled here: repeated query keys are OR (`device_id=A&device_id=B`), so one call covers a chunk of
 // instances; admins see every project's resources without any flag, members their own.
 import type { Caller } from './keystone.ts';
-import type { UpstreamClient } from './http.ts';
+import { garbled, type UpstreamClient } from './http.ts';
 import type { FloatingIp, Port } from './domain.ts';
 import { parseOpenStackTime } from './domain.ts';
 import { hasNextLink, queryString, withQuery } from './paginate.ts';
@@ -48,7 +48,7 @@ export class NeutronSource {
       const url = withQuery(`${this.baseUrl}/v2.0/${collection}`, queryString({ ...filters, marker }));
       const res = await this.upstream.get('neutron', url, this.headers);
       const page = res.body?.[collection];
-      if (!Array.isArray(page)) throw new Error(`neutron: ${collection} list without ${collection}`);
+      if (!Array.isArray(page)) throw garbled('neutron', `${collection} list without ${collection}`);
       items.push(...page);
       if (!hasNextLink(res.body[`${collection}_links`]) || page.length === 0) return items;
       marker = page[page.length - 1].id;

@@ -8,7 +8,7 @@
 //  - Pages are capped at 1000 (osapi_max_limit); servers_links has rel=next only when a page is full.
 //  - `image` is "" for a server booted from a volume.
 import type { Caller } from './keystone.ts';
-import type { UpstreamClient } from './http.ts';
+import { garbled, type UpstreamClient } from './http.ts';
 import type { Flavor, Instance } from './domain.ts';
 import { parseOpenStackTime } from './domain.ts';
 import { collectMarkerPages, hasNextLink, queryString, withQuery } from './paginate.ts';
@@ -89,7 +89,7 @@ export class NovaSource {
       const url = withQuery(base, queryString({ ...params, limit: NOVA_PAGE_LIMIT, marker }));
       const res = await this.upstream.get('nova', url, this.headers);
       const servers = res.body?.servers;
-      if (!Array.isArray(servers)) throw new Error('nova: servers/detail without servers');
+      if (!Array.isArray(servers)) throw garbled('nova', 'servers/detail without servers');
       return { items: servers, hasNext: hasNextLink(res.body.servers_links) };
     });
     return raw.map(toInstance);

@@ -72,8 +72,10 @@ export const mosaicError = (name: ErrorName, message?: string, upstream?: Upstre
  */
 export function formatError(error: GraphQLError): GraphQLError {
   const original = error.originalError;
+  // graphql-jit reports list indexes as strings ("0"); field names cannot be numeric, so this is safe.
+  const path = error.path?.map((p) => (typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : p));
   if (original instanceof MosaicError) {
-    return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: original.extensions });
+    return new GraphQLError(original.message, { nodes: error.nodes, path, extensions: original.extensions });
   }
   if (!original || original instanceof GraphQLError) {
     // Parse/validation errors and errors raised as GraphQLError with their own code (e.g. scalars).
@@ -81,9 +83,11 @@ export function formatError(error: GraphQLError): GraphQLError {
     const extensions = { ...error.extensions, code };
     delete (extensions as Record<string, unknown>).exception;
     delete (extensions as Record<string, unknown>).stacktrace;
-    return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
+    return new GraphQLError(error.message, { nodes: error.nodes, path, extensions });
   }
+  // A bug of ours: log it in full here, answer without details.
+  console.error('[mosaic] internal error at', error.path?.join('.'), original);
   return new GraphQLError(ERRORS.MOSAIC_ERR_INTERNAL.message, {
-    nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL', mosaicCode: 'MOSAIC_ERR_INTERNAL' },
+    nodes: error.nodes, path, extensions: { code: 'INTERNAL', mosaicCode: 'MOSAIC_ERR_INTERNAL' },
   });
 }
