@@ -179,7 +179,9 @@ export function createLoaders(d: LoaderDeps) {
         else byServer.set(a.serverId, [disk]);
       }
     }
-    return instanceIds.map((id) => byServer.get(id) ?? []);
+    // Device order (vdb, vdc, …) reads naturally and does not depend on the upstream's list order.
+    const byDevice = (a: Disk, b: Disk) => (a.device ?? '').localeCompare(b.device ?? '');
+    return instanceIds.map((id) => (byServer.get(id) ?? []).sort(byDevice));
   }, { batchScheduleFn });
 
   // --- Legacy region controller ----------------------------------------------------------------------------
