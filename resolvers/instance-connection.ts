@@ -25,13 +25,17 @@ export async function instanceConnection(ctx: RequestContext, args: QueryInstanc
   if (f.projectId && !ctx.caller.isAdmin && f.projectId !== ctx.caller.projectId) {
     throw new MosaicError('MOSAIC_ERR_ADMIN_ONLY', 'Filtering by another project is for administrators only.');
   }
-  const list: Instance[] = await ctx.loaders.serverList({
+  const listed: Instance[] = await ctx.loaders.serverList({
     status: f.status ?? undefined,
     availability_zone: f.zone ?? undefined,
     name: f.name ?? undefined,
     project_id: f.projectId ?? undefined,
   });
-  // Nova ignores project_id for members; its answer is already their own project.
+  // Nova ignores project_id for members; its answer is already their own project. It also ignores
+  // availability_zone for members below microversion 2.83 (we speak 2.79), so the zone (an exact name) is
+  // applied here as well.
+  // https://docs.openstack.org/api-ref/compute/#list-servers
+  const list = f.zone ? listed.filter((i) => i.zoneName === f.zone) : listed;
   let start = 0;
   if (args.after) {
     const afterId = idOfCursor(args.after);
