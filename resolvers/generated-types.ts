@@ -85,8 +85,8 @@ export type Host = Node & {
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   hostname: Scalars['String']['output'];
   id: Scalars['ID']['output'];
-  /** Instances running on the host, across all projects. */
-  instances: Array<Instance>;
+  /** Instances running on the host, across all projects. Null (with an error at this path) when Nova fails, so the host's CMDB fields still resolve. */
+  instances?: Maybe<Array<Instance>>;
   ip: Scalars['String']['output'];
   metrics?: Maybe<ResourceMetrics>;
   rack: Scalars['String']['output'];
@@ -134,7 +134,8 @@ export type Instance = Node & {
   /** Cinder volumes and legacy disks attached to the instance. An entry is null (with an error at its path) when one storage backend failed. */
   disks: Array<Maybe<Disk>>;
   flavor?: Maybe<Flavor>;
-  floatingIps: Array<FloatingIp>;
+  /** Null (with an error at this path) when Neutron fails. */
+  floatingIps?: Maybe<Array<FloatingIp>>;
   /** The host the instance runs on (administrators only). */
   host?: Maybe<Host>;
   id: Scalars['ID']['output'];
@@ -145,7 +146,8 @@ export type Instance = Node & {
   metadata: Scalars['JSON']['output'];
   metrics?: Maybe<ResourceMetrics>;
   name: Scalars['String']['output'];
-  ports: Array<Port>;
+  /** Null (with an error at this path) when Neutron fails, so the instance's other fields still resolve. */
+  ports?: Maybe<Array<Port>>;
   project?: Maybe<Project>;
   status: InstanceStatus;
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -263,14 +265,14 @@ export type Project = Node & {
 
 export type Query = {
   __typename?: 'Query';
-  flavors: Array<Flavor>;
-  fleet: Fleet;
+  flavors?: Maybe<Array<Flavor>>;
+  fleet?: Maybe<Fleet>;
   /** A host by global id (administrators only). */
   host?: Maybe<Host>;
   /** An instance by global id or Nova UUID. */
   instance?: Maybe<Instance>;
   /** Instances the caller may see (its project's; every project's for administrators), newest first. */
-  instances: InstanceConnection;
+  instances?: Maybe<InstanceConnection>;
   /** Any object by its global id; null when it does not exist or the caller may not see it. */
   node?: Maybe<Node>;
   /** Objects by global ids, in the same order; null entries for those missing or not visible. */
@@ -280,7 +282,7 @@ export type Query = {
   /** The authenticated caller. */
   viewer: Viewer;
   zone?: Maybe<Zone>;
-  zones: Array<Zone>;
+  zones?: Maybe<Array<Zone>>;
 };
 
 
@@ -318,7 +320,7 @@ export type QueryZoneArgs = {
 export type Region = {
   __typename?: 'Region';
   name: Scalars['String']['output'];
-  zones: Array<Zone>;
+  zones?: Maybe<Array<Zone>>;
 };
 
 /** Aggregates of a resource's metering over a window of whole minutes. */
@@ -360,8 +362,8 @@ export type Zone = Node & {
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   description: Scalars['String']['output'];
   hostCount: Scalars['Int']['output'];
-  /** Hosts in the zone (administrators only). */
-  hosts: Array<Host>;
+  /** Hosts in the zone (administrators only). Null (with an error at this path) for members or when the region controller fails. */
+  hosts?: Maybe<Array<Host>>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   /** Name of the region the zone belongs to. */
@@ -604,7 +606,7 @@ export type HostResolvers<ContextType = RequestContext, ParentType extends Resol
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   hostname?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  instances?: Resolver<Array<ResolversTypes['Instance']>, ParentType, ContextType>;
+  instances?: Resolver<Maybe<Array<ResolversTypes['Instance']>>, ParentType, ContextType>;
   ip?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   metrics?: Resolver<Maybe<ResolversTypes['ResourceMetrics']>, ParentType, ContextType, RequireFields<HostMetricsArgs, 'lastMinutes'>>;
   rack?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -638,7 +640,7 @@ export type InstanceResolvers<ContextType = RequestContext, ParentType extends R
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   disks?: Resolver<Array<Maybe<ResolversTypes['Disk']>>, ParentType, ContextType>;
   flavor?: Resolver<Maybe<ResolversTypes['Flavor']>, ParentType, ContextType>;
-  floatingIps?: Resolver<Array<ResolversTypes['FloatingIp']>, ParentType, ContextType>;
+  floatingIps?: Resolver<Maybe<Array<ResolversTypes['FloatingIp']>>, ParentType, ContextType>;
   host?: Resolver<Maybe<ResolversTypes['Host']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   image?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType>;
@@ -647,7 +649,7 @@ export type InstanceResolvers<ContextType = RequestContext, ParentType extends R
   metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   metrics?: Resolver<Maybe<ResolversTypes['ResourceMetrics']>, ParentType, ContextType, RequireFields<InstanceMetricsArgs, 'lastMinutes'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  ports?: Resolver<Array<ResolversTypes['Port']>, ParentType, ContextType>;
+  ports?: Resolver<Maybe<Array<ResolversTypes['Port']>>, ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['InstanceStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -714,22 +716,22 @@ export type ProjectResolvers<ContextType = RequestContext, ParentType extends Re
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  flavors?: Resolver<Array<ResolversTypes['Flavor']>, ParentType, ContextType>;
-  fleet?: Resolver<ResolversTypes['Fleet'], ParentType, ContextType>;
+  flavors?: Resolver<Maybe<Array<ResolversTypes['Flavor']>>, ParentType, ContextType>;
+  fleet?: Resolver<Maybe<ResolversTypes['Fleet']>, ParentType, ContextType>;
   host?: Resolver<Maybe<ResolversTypes['Host']>, ParentType, ContextType, RequireFields<QueryHostArgs, 'id'>>;
   instance?: Resolver<Maybe<ResolversTypes['Instance']>, ParentType, ContextType, RequireFields<QueryInstanceArgs, 'id'>>;
-  instances?: Resolver<ResolversTypes['InstanceConnection'], ParentType, ContextType, Partial<QueryInstancesArgs>>;
+  instances?: Resolver<Maybe<ResolversTypes['InstanceConnection']>, ParentType, ContextType, Partial<QueryInstancesArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
   zone?: Resolver<Maybe<ResolversTypes['Zone']>, ParentType, ContextType, RequireFields<QueryZoneArgs, 'id'>>;
-  zones?: Resolver<Array<ResolversTypes['Zone']>, ParentType, ContextType>;
+  zones?: Resolver<Maybe<Array<ResolversTypes['Zone']>>, ParentType, ContextType>;
 };
 
 export type RegionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Region'] = ResolversParentTypes['Region']> = {
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  zones?: Resolver<Array<ResolversTypes['Zone']>, ParentType, ContextType>;
+  zones?: Resolver<Maybe<Array<ResolversTypes['Zone']>>, ParentType, ContextType>;
 };
 
 export type ResourceMetricsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ResourceMetrics'] = ResolversParentTypes['ResourceMetrics']> = {
@@ -763,7 +765,7 @@ export type ZoneResolvers<ContextType = RequestContext, ParentType extends Resol
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   hostCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  hosts?: Resolver<Array<ResolversTypes['Host']>, ParentType, ContextType>;
+  hosts?: Resolver<Maybe<Array<ResolversTypes['Host']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -1,7 +1,8 @@
 // The gateway's HTTP app: one Fastify instance serving the same schema, context and resolvers through either
 // Mercurius (with graphql-jit) or Apollo Server (through @as-integrations/fastify), chosen by config, plus
 // /healthz, /readyz and an offline GraphiQL page.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import { setMaxListeners } from 'node:events';
 import mercurius from 'mercurius';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -10,7 +11,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Services } from './services.ts';
 import { createContext, type RequestContext } from './context.ts';
 import { buildSchema } from './schema.ts';
-import { formatError } from './errors.ts';
+import { formatError, isGraphQLError } from './errors.ts';
 import { depthLimit } from './depth-limit.ts';
 import { registerGraphiql } from './graphiql.ts';
 import { readiness } from './readiness.ts';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
 /** Aborts the request's upstream calls when the client goes away before the answer is sent. */
 function abortSignalFor(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
+  // Every upstream call of the request listens on this one signal (hundreds on a wide query): not a leak.
+  setMaxListeners(0, controller.signal);
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort();
   });
@@ -38,8 +41,22 @@ const contextFor = (services: Services) => (request: FastifyRequest, reply: Fast
 function flattenErrors(errors: readonly GraphQLError[]): GraphQLError[] {
   return errors.flatMap((e) => {
     const inner = (e.originalError as { errors?: unknown[] } | undefined)?.errors;
-    return Array.isArray(inner) ? inner.map((i) => (i instanceof GraphQLError ? i : new GraphQLError(String((i as Error).message ?? i)))) : [e];
+    return Array.isArray(inner) ? inner.map((i) => (isGraphQLError(i) ? i : new GraphQLError(String((i as Error).message ?? i)))) : [e];
   });
+}
+
+/**
+ * Mercurius's 2xx response schema types `errors[].path` items as strings, so fast-json-stringify sends list
+ * indexes as "0"; the GraphQL spec wants integers (https://spec.graphql.org/October2021/#sec-Errors.Error-result-format).
+ * Widen that one item type on the GraphQL routes before Fastify compiles their serializers.
+ */
+function integerErrorPaths(route: RouteOptions): void {
+  const ok = (route.schema?.response as Record<string, any> | undefined)?.['2xx'];
+  const errorItem = ok?.properties?.errors?.items;
+  if (!errorItem?.properties?.path) return;
+  const item = { ...errorItem, properties: { ...errorItem.properties, path: { type: 'array', items: { type: ['string', 'integer'] } } } };
+  const properties = { ...ok.properties, errors: { ...ok.properties.errors, items: item } };
+  route.schema = { ...route.schema, response: { ...(route.schema!.response as object), '2xx': { ...ok, properties } } };
 }
 
 export async function buildGateway(services: Services, options: GatewayOptions = {}): Promise<FastifyInstance> {
@@ -50,6 +67,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   const validationRules = [depthLimit(config.server.maxDepth)];
 
   if (runtime === 'mercurius') {
+    app.addHook('onRoute', integerErrorPaths);
     await app.register(mercurius, {
       schema,
       path: '/graphql',
@@ -73,10 +91,17 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       introspection: true,
       includeStacktraceInErrorResponses: false,
       plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
-      formatError: (formatted, error) => (error instanceof GraphQLError ? formatError(error).toJSON() : formatted),
+      formatError: (formatted, error) => (isGraphQLError(error) ? formatError(error).toJSON() : formatted),
     });
     await apollo.start();
-    await app.register(fastifyApollo(apollo), { path: '/graphql', context: contextFor(services) as never });
+    // Apollo clones the context for each operation with Object.assign, which would run its lazy getters (caller,
+    // loaders) at once and throw UNAUTHENTICATED as an HTTP 500 before even `login` could run. An empty object
+    // whose prototype is the context clones to the same: the getters are inherited and stay lazy.
+    const apolloContext = contextFor(services);
+    await app.register(fastifyApollo(apollo), {
+      path: '/graphql',
+      context: (async (request: FastifyRequest, reply: FastifyReply) => Object.create(await apolloContext(request, reply))) as never,
+    });
   }
 
   app.get('/healthz', async () => ({ status: 'ok', runtime }));

@@ -67,6 +67,13 @@ export class MosaicError extends Error {
 export const mosaicError = (name: ErrorName, message?: string, upstream?: UpstreamInfo) => new MosaicError(name, message, upstream);
 
 /**
+ * A GraphQLError from any copy of graphql-js: Mercurius (CommonJS) and this ESM code can load two copies of the
+ * package (the "dual package hazard"), and `instanceof` fails across them.
+ */
+export const isGraphQLError = (e: unknown): e is GraphQLError =>
+  e instanceof GraphQLError || Object.prototype.toString.call(e) === '[object GraphQLError]'; // its toStringTag, subclasses too
+
+/**
  * Shapes one error for the response: MosaicErrors keep their code; graphql-js validation errors keep theirs;
  * anything else becomes INTERNAL with a generic message, so stack traces, tokens and URLs never leak.
  */
@@ -77,13 +84,18 @@ export function formatError(error: GraphQLError): GraphQLError {
   if (original instanceof MosaicError) {
     return new GraphQLError(original.message, { nodes: error.nodes, path, extensions: original.extensions });
   }
-  if (!original || original instanceof GraphQLError) {
-    // Parse/validation errors and errors raised as GraphQLError with their own code (e.g. scalars).
-    const code = (error.extensions?.code as string | undefined) ?? (error.path ? 'INTERNAL' : 'GRAPHQL_VALIDATION_FAILED');
+  if (!original || isGraphQLError(original)) {
+    // Parse/validation errors and errors raised as GraphQLError with their own code (e.g. scalars). Both runtimes
+    // answer a syntax error alike (Mercurius sends it without a code), with its line and column: a syntax error
+    // has no AST nodes, its location comes from source + positions.
+    const fallback = error.path ? 'INTERNAL' : /^Syntax Error:/.test(error.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
+    // Apollo wraps a validation rule's error in its own, coded GRAPHQL_VALIDATION_FAILED: the rule's code wins.
+    const code = (original?.extensions?.code ?? error.extensions?.code ?? fallback) as string;
     const extensions = { ...error.extensions, code };
     delete (extensions as Record<string, unknown>).exception;
     delete (extensions as Record<string, unknown>).stacktrace;
-    return new GraphQLError(error.message, { nodes: error.nodes, path, extensions });
+    delete (extensions as Record<string, unknown>).http; // Apollo's transport hint, not for clients
+    return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path, extensions });
   }
   // A bug of ours: log it in full here, answer without details.
   console.error('[mosaic] internal error at', error.path?.join('.'), original);
