@@ -69,15 +69,18 @@ export interface ResourceMetricsRecord {
   netRxBytes: number | null; netTxBytes: number | null; diskReadIops: number | null; diskWriteIops: number | null;
 }
 
+/** Dashboard figures of one zone; a figure whose upstream failed holds that Error instead. */
 export interface ZoneStatsRecord {
-  zone: Zone; hostCount: number; hostsOnline: number; instanceCount: number;
-  instancesByStatus: { status: string; count: number }[];
-  vcpusTotal: number; vcpusAllocated: number; memoryMbTotal: number; memoryMbAllocated: number; diskGbProvisioned: number;
+  zone: Zone; hostCount: number | Error; hostsOnline: number | Error; instanceCount: number | Error;
+  instancesByStatus: { status: string; count: number }[] | Error;
+  vcpusTotal: number | Error; vcpusAllocated: number | Error; memoryMbTotal: number | Error; memoryMbAllocated: number | Error;
+  diskGbProvisioned: number | Error;
   /** Hostnames of the zone's hosts, for the metering lookup of cpuUtilAvg. */
-  hostnames: string[];
+  hostnames: string[] | Error;
 }
 
-export interface FleetRecord { zones: ZoneStatsRecord[]; computedAt: Date }
+/** `partial` when some upstream failed: such a result is answered but not cached. */
+export interface FleetRecord { zones: ZoneStatsRecord[]; computedAt: Date; partial: boolean }
 
 /** Legacy timestamps are wall time in UTC+8 without a zone: "2015-11-07 10:58:43". */
 export function parseLegacyTime(value: string | null | undefined): Date | null {

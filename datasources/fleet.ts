@@ -1,50 +1,61 @@
 // The fleet dashboard's figures per zone, computed from wide lists only — the zones and their hosts from the
 // region controller, every server from Nova (all_tenants), every volume from Cinder and the storage pools'
 // usage — never a per-host fan-out. CPU utilisation comes from metering separately (it has its own window).
+// Each figure depends on one or two upstreams; when one fails, only the figures it feeds carry its error
+// (a field's value may be an Error, which the ZoneStats resolvers raise at that field's path).
 import type { Loaders } from './loaders.ts';
-import type { Flavor, FleetRecord, ZoneStatsRecord } from './domain.ts';
+import type { Flavor, FleetRecord, Host, Instance, ZoneStatsRecord } from './domain.ts';
+import type { VolumeRecord } from './cinder.ts';
 import { groupBy } from './batch-strategy.ts';
 
+type Settled<T> = T | Error;
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.catch((e: Error) => e);
+const ok = <T>(v: Settled<T>): v is T => !(v instanceof Error);
+/** Applies fn when every input is a value; otherwise the first error. */
+function derive<T>(inputs: Settled<unknown>[], fn: () => T): Settled<T> {
+  const failed = inputs.find((i) => i instanceof Error) as Error | undefined;
+  return failed ?? fn();
+}
+
 export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
+  // Without the zone list there is nothing to lay the figures out by: that one failure fails `fleet`.
   const [zones, servers, volumes, storages] = await Promise.all([
-    loaders.zones(), loaders.allServers(), loaders.allVolumes(), loaders.storages(),
+    loaders.zones(), settle(loaders.allServers()), settle(loaders.allVolumes()), settle(loaders.storages()),
   ]);
-  const hostLists = await Promise.all(zones.map((z) => loaders.hostsByZone.load(z.id)));
+  const hostLists = await Promise.all(zones.map((z) => settle(loaders.hostsByZone.load(z.id))));
   // An older Nova sends only flavor ids; look those up once.
-  const needsFlavors = servers.some((s) => !('name' in s.flavor));
-  const flavorById = needsFlavors ? new Map((await loaders.flavors()).map((f) => [f.id, f])) : new Map<string | null, Flavor>();
+  const needsFlavors = ok(servers) && servers.some((s) => !('name' in s.flavor));
+  const flavors = needsFlavors ? await settle(loaders.flavors()) : [];
+  const flavorById = ok(flavors) ? new Map(flavors.map((f) => [f.id, f])) : new Map<string | null, Flavor>();
   const flavorOf = (f: Flavor | { id: string }): Flavor | undefined => ('name' in f ? f : flavorById.get(f.id));
 
-  const serversByZone = groupBy(servers.filter((s) => s.status !== 'DELETED'), (s) => s.zoneName);
-  const volumesByZone = groupBy(volumes, (v) => v.disk.zoneName);
+  const serversByZone = ok(servers) ? groupBy(servers.filter((s) => s.status !== 'DELETED'), (s) => s.zoneName) : new Map<string | null, Instance[]>();
+  const volumesByZone = ok(volumes) ? groupBy(volumes, (v) => v.disk.zoneName) : new Map<string | null, VolumeRecord[]>();
   const legacyGbByZone = new Map<number, number>();
-  for (const s of storages) legacyGbByZone.set(s.zone_id, (legacyGbByZone.get(s.zone_id) ?? 0) + (s.used_gb ?? 0));
+  if (ok(storages)) for (const s of storages) legacyGbByZone.set(s.zone_id, (legacyGbByZone.get(s.zone_id) ?? 0) + (s.used_gb ?? 0));
 
   const stats: ZoneStatsRecord[] = zones.map((zone, i) => {
     const hosts = hostLists[i];
     const zoneServers = serversByZone.get(zone.name) ?? [];
-    const byStatus = groupBy(zoneServers, (s) => s.status);
-    let vcpusAllocated = 0;
-    let memoryMbAllocated = 0;
-    for (const s of zoneServers) {
-      const f = flavorOf(s.flavor);
-      vcpusAllocated += f?.vcpus ?? 0;
-      memoryMbAllocated += f?.ramMb ?? 0;
-    }
-    const cinderGb = (volumesByZone.get(zone.name) ?? []).reduce((sum, v) => sum + v.disk.sizeGb, 0);
+    const onHosts = (fn: (h: Host[]) => number) => derive([hosts], () => fn(hosts as Host[]));
+    const allocated = (pick: (f: Flavor) => number) => derive([servers, flavors], () => zoneServers.reduce((sum, s) => sum + (pick(flavorOf(s.flavor) ?? ({} as Flavor)) ?? 0), 0));
     return {
       zone,
-      hostCount: hosts.length,
-      hostsOnline: hosts.filter((h) => h.status === 'ONLINE').length,
-      instanceCount: zoneServers.length,
-      instancesByStatus: [...byStatus].map(([status, list]) => ({ status, count: list.length })).sort((a, b) => a.status.localeCompare(b.status)),
-      vcpusTotal: hosts.reduce((sum, h) => sum + h.capacity.vcpus, 0),
-      vcpusAllocated,
-      memoryMbTotal: hosts.reduce((sum, h) => sum + h.capacity.memoryMb, 0),
-      memoryMbAllocated,
-      diskGbProvisioned: cinderGb + (legacyGbByZone.get(zone.id) ?? 0),
-      hostnames: hosts.map((h) => h.hostname),
+      hostCount: onHosts((h) => h.length),
+      hostsOnline: onHosts((h) => h.filter((x) => x.status === 'ONLINE').length),
+      instanceCount: derive([servers], () => zoneServers.length),
+      instancesByStatus: derive([servers], () => [...groupBy(zoneServers, (s) => s.status)]
+        .map(([status, list]) => ({ status, count: list.length }))
+        .sort((a, b) => a.status.localeCompare(b.status))),
+      vcpusTotal: onHosts((h) => h.reduce((sum, x) => sum + x.capacity.vcpus, 0)),
+      vcpusAllocated: allocated((f) => f.vcpus),
+      memoryMbTotal: onHosts((h) => h.reduce((sum, x) => sum + x.capacity.memoryMb, 0)),
+      memoryMbAllocated: allocated((f) => f.ramMb),
+      diskGbProvisioned: derive([volumes, storages], () =>
+        (volumesByZone.get(zone.name) ?? []).reduce((sum, v) => sum + v.disk.sizeGb, 0) + (legacyGbByZone.get(zone.id) ?? 0)),
+      hostnames: derive([hosts], () => (hosts as Host[]).map((h) => h.hostname)),
     };
   });
-  return { zones: stats, computedAt: new Date() };
+  const partial = [servers, volumes, storages, flavors, ...hostLists].some((v) => v instanceof Error);
+  return { zones: stats, computedAt: new Date(), partial };
 }

@@ -7,10 +7,24 @@ export const Fleet: FleetResolvers = {
   ageMs: (f) => Math.max(0, Date.now() - f.computedAt.getTime()),
 };
 
+/** A figure, or its upstream's error raised at this field's path. */
+const figure = <T>(value: T | Error): T => {
+  if (value instanceof Error) throw value;
+  return value;
+};
+
 export const ZoneStats: ZoneStatsResolvers = {
-  instancesByStatus: (z) => z.instancesByStatus.map((s) => ({ status: instanceStatus(s.status), count: s.count })),
+  hostCount: (z) => figure(z.hostCount),
+  hostsOnline: (z) => figure(z.hostsOnline),
+  instanceCount: (z) => figure(z.instanceCount),
+  instancesByStatus: (z) => figure(z.instancesByStatus).map((s) => ({ status: instanceStatus(s.status), count: s.count })),
+  vcpusTotal: (z) => figure(z.vcpusTotal),
+  vcpusAllocated: (z) => figure(z.vcpusAllocated),
+  memoryMbTotal: (z) => figure(z.memoryMbTotal),
+  memoryMbAllocated: (z) => figure(z.memoryMbAllocated),
+  diskGbProvisioned: (z) => figure(z.diskGbProvisioned),
   cpuUtilAvg: async (z, { lastMinutes }, ctx) => {
-    const metrics = await Promise.all(z.hostnames.map((h) => ctx.metrics.load('host', h, lastMinutes ?? 60)));
+    const metrics = await Promise.all(figure(z.hostnames).map((h) => ctx.metrics.load('host', h, lastMinutes ?? 60)));
     const values = metrics.map((m) => m?.cpuUtilAvg).filter((v): v is number => typeof v === 'number');
     return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
   },

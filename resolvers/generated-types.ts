@@ -370,25 +370,34 @@ export type Zone = Node & {
   region: Scalars['String']['output'];
 };
 
-/** Dashboard figures for one zone. */
+/**
+ * Dashboard figures for one zone. Each figure is null (with an error at its path) when the upstream it comes from
+ * failed: host figures from the region controller, instance and allocation figures from Nova, provisioned disk from
+ * Cinder and the region controller's storage pools.
+ */
 export type ZoneStats = {
   __typename?: 'ZoneStats';
   /** Average CPU utilisation (%) of the zone's hosts over the window; null when no samples. */
   cpuUtilAvg?: Maybe<Scalars['Float']['output']>;
-  diskGbProvisioned: Scalars['Int']['output'];
-  hostCount: Scalars['Int']['output'];
-  hostsOnline: Scalars['Int']['output'];
-  instanceCount: Scalars['Int']['output'];
-  instancesByStatus: Array<StatusCount>;
-  memoryMbAllocated: Scalars['Int']['output'];
-  memoryMbTotal: Scalars['Int']['output'];
-  vcpusAllocated: Scalars['Int']['output'];
-  vcpusTotal: Scalars['Int']['output'];
+  /** Cinder volumes in the zone plus the legacy storage pools' used space, in GB. */
+  diskGbProvisioned?: Maybe<Scalars['Int']['output']>;
+  hostCount?: Maybe<Scalars['Int']['output']>;
+  hostsOnline?: Maybe<Scalars['Int']['output']>;
+  instanceCount?: Maybe<Scalars['Int']['output']>;
+  instancesByStatus?: Maybe<Array<StatusCount>>;
+  memoryMbAllocated?: Maybe<Scalars['Int']['output']>;
+  memoryMbTotal?: Maybe<Scalars['Int']['output']>;
+  vcpusAllocated?: Maybe<Scalars['Int']['output']>;
+  vcpusTotal?: Maybe<Scalars['Int']['output']>;
   zone: Zone;
 };
 
 
-/** Dashboard figures for one zone. */
+/**
+ * Dashboard figures for one zone. Each figure is null (with an error at its path) when the upstream it comes from
+ * failed: host figures from the region controller, instance and allocation figures from Nova, provisioned disk from
+ * Cinder and the region controller's storage pools.
+ */
 export type ZoneStatsCpuUtilAvgArgs = {
   lastMinutes?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -774,15 +783,15 @@ export type ZoneResolvers<ContextType = RequestContext, ParentType extends Resol
 
 export type ZoneStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ZoneStats'] = ResolversParentTypes['ZoneStats']> = {
   cpuUtilAvg?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<ZoneStatsCpuUtilAvgArgs, 'lastMinutes'>>;
-  diskGbProvisioned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  hostCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  hostsOnline?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  instanceCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  instancesByStatus?: Resolver<Array<ResolversTypes['StatusCount']>, ParentType, ContextType>;
-  memoryMbAllocated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  memoryMbTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  vcpusAllocated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  vcpusTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  diskGbProvisioned?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  hostCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  hostsOnline?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  instanceCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  instancesByStatus?: Resolver<Maybe<Array<ResolversTypes['StatusCount']>>, ParentType, ContextType>;
+  memoryMbAllocated?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  memoryMbTotal?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  vcpusAllocated?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  vcpusTotal?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   zone?: Resolver<ResolversTypes['Zone'], ParentType, ContextType>;
 };
 

@@ -36,7 +36,7 @@ export const Query: QueryResolvers = {
   fleet: async (_, __, ctx) => {
     const caller = ctx.caller;
     requireAdmin(caller.isAdmin, 'The fleet dashboard');
-    const { value, at } = await ctx.services.fleetCache.get(`${caller.userId}:${caller.projectId}`, () => computeFleet(ctx.loaders));
+    const { value, at } = await ctx.services.fleetCache.get(`${caller.userId}:${caller.projectId}`, () => computeFleet(ctx.loaders), (f) => !f.partial);
     return { ...value, computedAt: new Date(at) };
   },
 };

@@ -7,8 +7,11 @@ export class TtlCache<V> {
 
   constructor(private readonly ttlMs: number) {}
 
-  /** The cached value with the time it was computed, or a fresh computation. Failures are not cached. */
-  get(key: string, compute: () => Promise<V>, now = Date.now()): Promise<{ value: V; at: number }> {
+  /**
+   * The cached value with the time it was computed, or a fresh computation. Failures are not cached, nor values
+   * `keep` rejects (a partial answer should not outlive the outage that made it partial).
+   */
+  get(key: string, compute: () => Promise<V>, keep: (value: V) => boolean = () => true, now = Date.now()): Promise<{ value: V; at: number }> {
     const hit = this.entries.get(key);
     if (hit && now - hit.at < this.ttlMs) return hit.value.then((value) => ({ value, at: hit.at }));
     if (this.entries.size >= TtlCache.MAX_ENTRIES) {
@@ -17,9 +20,10 @@ export class TtlCache<V> {
     }
     const entry = { at: now, value: compute() };
     this.entries.set(key, entry);
-    entry.value.catch(() => {
+    const forget = () => {
       if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
+    };
+    entry.value.then((value) => keep(value) || forget(), forget);
     return entry.value.then((value) => ({ value, at: entry.at }));
   }
 }

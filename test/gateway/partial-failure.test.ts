@@ -44,7 +44,12 @@ const TREE = 'zones.*.hosts.*.instances.*';
  * Keystone is only read for projects here: tokens were validated (and cached) before the fault.
  */
 const ERROR_PATHS: Record<Exclude<Workload, 'sdk-nodes'>, Partial<Record<ServiceName, string[]>>> = {
-  dashboard: { nova: ['fleet'], cinder: ['fleet'], legacy: ['fleet'] },
+  // Each dashboard figure fails alone with the upstream it comes from; without the zone list there is no layout.
+  dashboard: {
+    nova: ['fleet.zones.*.instanceCount', 'fleet.zones.*.instancesByStatus', 'fleet.zones.*.vcpusAllocated', 'fleet.zones.*.memoryMbAllocated'],
+    cinder: ['fleet.zones.*.diskGbProvisioned'],
+    legacy: ['fleet'],
+  },
   'fleet-tree': {
     legacy: ['zones'], nova: ['zones.*.hosts.*.instances'], glance: [`${TREE}.image`], cinder: [`${TREE}.disks.*`],
   },
