@@ -1,8 +1,28 @@
-// An in-browser query console at /graphiql that needs no internet: a single self-contained page (no CDN
-// scripts), with the token field, the workload queries' shape as the default, and pretty-printed results.
+// GraphiQL at /graphiql, working with no internet: the page loads GraphiQL 3 and React 18 from this server
+// (their UMD builds, straight from node_modules) instead of a CDN. The caller's token goes in GraphiQL's
+// headers editor (prefilled from `#token=…`, which `mosaic demo` prints), so a frontend developer can click
+// through the graph right after `npm start`.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
-const DEFAULT_QUERY = `query FleetTree {
+const require = createRequire(import.meta.url);
+
+/** Files served under /graphiql/assets/, resolved once at start-up. */
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'react.js': { file: 'react/umd/react.production.min.js', type: 'application/javascript' },
+  'react-dom.js': { file: 'react-dom/umd/react-dom.production.min.js', type: 'application/javascript' },
+  'graphiql.js': { file: 'graphiql/graphiql.min.js', type: 'application/javascript' },
+  'graphiql.css': { file: 'graphiql/graphiql.min.css', type: 'text/css' },
+};
+
+const DEFAULT_QUERY = `# Mosaic: one graph over the cloud. Put your token in the Headers tab ({"X-Auth-Token": "…"}),
+# or run the login mutation below and copy its token there.
+#
+# mutation { login(username: "admin", password: "admin") { token } }
+
+query FleetTree {
   zones {
     name
     hosts {
@@ -11,57 +31,45 @@ const DEFAULT_QUERY = `query FleetTree {
       instances { name status flavor { vcpus ramMb } image { name } disks { sizeGb backend } }
     }
   }
-}`;
+}
+`;
 
 const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Mosaic — GraphQL console</title>
-<style>
-  body { margin: 0; font: 14px system-ui, sans-serif; display: grid; grid-template-rows: auto 1fr; height: 100vh; }
-  header { display: flex; gap: .5rem; align-items: center; padding: .5rem; background: #1d2a3a; color: #fff; }
-  header input { flex: 1; font: inherit; padding: .25rem; }
-  main { display: grid; grid-template-columns: 1fr 1fr; min-height: 0; }
-  section { display: grid; grid-template-rows: 2fr auto 1fr; min-height: 0; }
-  textarea, pre { margin: 0; padding: .5rem; font: 13px ui-monospace, monospace; border: 1px solid #ccc; overflow: auto; }
-  pre { background: #f7f7f7; white-space: pre-wrap; }
-  button { font: inherit; padding: .25rem 1rem; }
-  label { padding: .25rem .5rem; color: #555; }
-</style></head>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Mosaic — GraphiQL</title>
+  <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
+  <link rel="stylesheet" href="/graphiql/assets/graphiql.css">
+  <script src="/graphiql/assets/react.js"></script>
+  <script src="/graphiql/assets/react-dom.js"></script>
+  <script src="/graphiql/assets/graphiql.js"></script>
+</head>
 <body>
-<header><strong>Mosaic</strong>
-  <input id="token" placeholder="Keystone token (X-Auth-Token) — or run the login mutation" autocomplete="off">
-  <button id="run" title="Ctrl+Enter">Run ▶</button></header>
-<main>
-  <section>
-    <textarea id="query" spellcheck="false"></textarea>
-    <label for="variables">Variables (JSON)</label>
-    <textarea id="variables" spellcheck="false">{}</textarea>
-  </section>
-  <pre id="result" aria-live="polite"></pre>
-</main>
-<script>
-  const $ = (id) => document.getElementById(id);
-  $('query').value = localStorage.getItem('mosaic.query') || ${JSON.stringify(DEFAULT_QUERY)};
-  $('token').value = new URLSearchParams(location.hash.slice(1)).get('token') || localStorage.getItem('mosaic.token') || '';
-  async function run() {
-    localStorage.setItem('mosaic.query', $('query').value);
-    localStorage.setItem('mosaic.token', $('token').value);
-    let variables;
-    try { variables = JSON.parse($('variables').value || '{}'); } catch (e) { $('result').textContent = 'Variables are not valid JSON: ' + e.message; return; }
-    $('result').textContent = '…';
-    const started = performance.now();
-    const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': $('token').value },
-      body: JSON.stringify({ query: $('query').value, variables }) });
-    const body = await res.json();
-    const token = body?.data?.login?.token;
-    if (token) { $('token').value = token; localStorage.setItem('mosaic.token', token); }
-    $('result').textContent = '// ' + res.status + ' in ' + Math.round(performance.now() - started) + ' ms\\n' + JSON.stringify(body, null, 2);
-  }
-  $('run').onclick = run;
-  document.addEventListener('keydown', (e) => { if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') run(); });
-</script>
-</body></html>`;
+  <div id="graphiql">Loading GraphiQL…</div>
+  <script>
+    const token = new URLSearchParams(location.hash.slice(1)).get('token');
+    const headers = token ? JSON.stringify({ 'X-Auth-Token': token }, null, 2) : undefined;
+    const fetcher = GraphiQL.createFetcher({ url: new URL('/graphql', location.href).href });
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)}, headers, shouldPersistHeaders: true, defaultEditorToolsVisibility: Boolean(headers) }),
+    );
+  </script>
+</body>
+</html>`;
 
 export function registerGraphiql(app: FastifyInstance): void {
+  const assets = new Map<string, { body: Buffer; type: string }>();
+  for (const [name, { file, type }] of Object.entries(ASSETS)) {
+    const pkg = file.slice(0, file.indexOf('/'));
+    const root = path.dirname(require.resolve(`${pkg}/package.json`));
+    assets.set(name, { body: fs.readFileSync(path.join(root, file.slice(pkg.length + 1))), type });
+  }
   app.get('/graphiql', async (_, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+  app.get<{ Params: { name: string } }>('/graphiql/assets/:name', async (request, reply) => {
+    const asset = assets.get(request.params.name);
+    if (!asset) return reply.code(404).send({ error: 'not found' });
+    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body);
+  });
   app.get('/', async (_, reply) => reply.redirect('/graphiql'));
 }
