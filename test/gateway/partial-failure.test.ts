@@ -13,7 +13,7 @@ import { toGlobalId, type NodeType } from '../../resolvers/global-id.ts';
 
 type Fault = 'down' | 'slow' | 'error' | 'malformed';
 const FAULTS: Record<Fault, Record<string, unknown>> = {
-  down: { down: true }, slow: { slowMs: 1500 }, error: { errorRate: 1 }, malformed: { malformedRate: 1 },
+  down: { down: true }, slow: { slowMs: 4000 }, error: { errorRate: 1 }, malformed: { malformedRate: 1 },
 };
 /** [how a test title says it, fault] */
 const FAULT_CASES: [string, Fault][] = [['is down', 'down'], ['is slower than its timeout', 'slow'], ['answers 500', 'error'], ['answers garbled JSON', 'malformed']];
@@ -160,9 +160,9 @@ describe.each(RUNTIMES)('partial failure on %s', (runtime) => {
       gw.query(queryText(workload), variables[workload], workload === 'my-instances' ? tokens.alice : tokens.admin) as Promise<Answer>;
 
     beforeAll(async () => {
-      // A short timeout and no retries for the failing upstream, so a slow one costs 300 ms per level;
+      // A short timeout and no retries for the failing upstream, so a slow one costs 1 s per level (generous enough that a loaded CI machine does not time out healthy calls);
       // no dashboard cache, so every dashboard query reaches the upstreams.
-      gw = await startTestGateway(cloud, runtime, { upstreams: { [service]: { timeoutMs: 300, retries: 0 } }, fleet: { cacheTtlMs: 0 } });
+      gw = await startTestGateway(cloud, runtime, { upstreams: { [service]: { timeoutMs: 1000, retries: 0 } }, fleet: { cacheTtlMs: 0 } });
       // Validates (and caches) the admin and alice tokens while Keystone is up; bob's stays unseen.
       await Promise.all([gw.query('{ viewer { userName } }', {}, tokens.admin), gw.query('{ viewer { userName } }', {}, tokens.alice)]);
       for (const w of WORKLOADS) {
