@@ -54,7 +54,10 @@ export interface Port {
 }
 
 export interface FloatingIp {
-  id: string; address: string; fixedIpAddress: string | null; portId: string | null; projectId: string; status: string;
+  id: string; address: string; fixedIpAddress: string | null; portId: string | null;
+  /** The instance behind the port, from `port_details` (Neutron Rocky+); undefined when Neutron does not say. */
+  deviceId?: string | null;
+  projectId: string; status: string;
   floatingNetworkId: string; createdAt: Date | null;
 }
 

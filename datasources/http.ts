@@ -33,6 +33,13 @@ export interface RequestSpec {
 export interface HttpStack {
   got: Got;
   config: MosaicConfig;
+  /**
+   * GETs in flight across all requests, keyed by service, URL and the credential sent. A request that needs
+   * the same answer while it is on its way waits for it instead of asking again: under load, identical dashboard
+   * or console queries share one upstream call and one parsed body. Entries leave when the answer arrives, so
+   * nothing is served that was not fetched for this moment, and the credential in the key keeps tenants apart.
+   */
+  inflight: Map<string, Promise<UpstreamResponse>>;
   close(): void;
 }
 
@@ -56,6 +63,7 @@ export function createHttpStack(config: MosaicConfig): HttpStack {
   return {
     got: client,
     config,
+    inflight: new Map(),
     close() {
       agent.http.destroy();
       agent.https.destroy();
@@ -103,7 +111,19 @@ export class UpstreamClient {
     const key = `${service} ${url} ${headers['x-auth-token'] ?? ''}${headers['x-api-key'] ?? ''}`;
     let pending = this.memo.get(key);
     if (!pending) {
-      pending = this.request(service, { url, headers, accept });
+      const acceptKey = accept ? ` ${accept.join(',')}` : '';
+      const shared = this.stack.inflight.get(key + acceptKey);
+      if (shared) {
+        this.log.push(`${service} GET ${url} (shared)`);
+        pending = this.scheduler.track(shared);
+      } else {
+        // Shared fetches do not carry this request's abort signal: another request may be waiting on them.
+        const fetch = this.send(service as UpstreamName, { url, headers, accept }, false);
+        this.stack.inflight.set(key + acceptKey, fetch);
+        const forget = () => this.stack.inflight.delete(key + acceptKey);
+        fetch.then(forget, forget);
+        pending = this.scheduler.track(fetch);
+      }
       this.memo.set(key, pending);
     }
     return pending as Promise<UpstreamResponse<T>>;
@@ -113,7 +133,7 @@ export class UpstreamClient {
     return this.scheduler.track(this.send<T>(service as UpstreamName, spec));
   }
 
-  private async send<T>(service: UpstreamName, spec: RequestSpec): Promise<UpstreamResponse<T>> {
+  private async send<T>(service: UpstreamName, spec: RequestSpec, abortable = true): Promise<UpstreamResponse<T>> {
     const method = spec.method ?? 'GET';
     const settings = this.stack.config.upstreams[service];
     const idempotent = method === 'GET' || method === 'HEAD';
@@ -126,7 +146,7 @@ export class UpstreamClient {
         json: spec.json,
         timeout: { request: settings.timeoutMs },
         retry: { limit: idempotent ? settings.retries : 0, methods: ['GET', 'HEAD'] },
-        signal: this.signal,
+        signal: abortable ? this.signal : undefined,
       });
     } catch (err) {
       throw transportError(service, err);

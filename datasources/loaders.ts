@@ -226,28 +226,32 @@ export function createLoaders(d: LoaderDeps) {
 
   /**
    * Floating IPs of instances. Nova's `addresses` already names each floating address, so they are looked up
-   * by address in parallel with the ports (one level, not two), then joined to the instance's own ports so a
-   * stale Nova cache cannot attach an IP to the wrong instance.
+   * by address without waiting for anything else. Each IP is then matched to the instance through Neutron's own
+   * `port_details.device_id` (Rocky and later), so a stale Nova cache cannot attach an IP to the wrong instance;
+   * an older Neutron without port_details costs a ports lookup for the join instead.
    */
   const floatingIpsByInstance = new DataLoader<string, FloatingIp[]>(async (instanceIds) => {
     const addresses = [...new Set(instanceIds.flatMap((id) => seen.get(id)?.floatingAddresses ?? []))];
     if (addresses.length === 0) return instanceIds.map(() => []);
     const chunks = chunkByUrlBytes(addresses, d.neutron.urlFor('floatingips').length, (a) => 'floating_ip_address'.length + 2 + a.length, maxUrlBytes);
-    const fipsPromise = memo.has('neutron:fips') || chunks.length > 1
-      ? memo.get('neutron:fips', () => d.neutron.floatingIpsByPort())
-      : d.neutron.floatingIpsByAddress(chunks[0]);
-    const [fips, ports] = await Promise.all([fipsPromise, portsByInstance.loadMany(instanceIds)]);
+    const fips = memo.has('neutron:fips') || chunks.length > 1
+      ? await memo.get('neutron:fips', () => d.neutron.floatingIpsByPort())
+      : await d.neutron.floatingIpsByAddress(chunks[0]);
+    if (fips.every((f) => f.deviceId !== undefined)) {
+      const byDevice = groupBy(fips.filter((f) => f.deviceId), (f) => f.deviceId!);
+      return instanceIds.map((id) => byDevice.get(id) ?? []);
+    }
+    const ports = await portsByInstance.loadMany(instanceIds);
     const byPort = groupBy(fips.filter((f) => f.portId), (f) => f.portId!);
     return instanceIds.map((id, i) => {
       const own = ports[i];
-      if (own instanceof Error) return own;
-      return own.flatMap((p) => byPort.get(p.id) ?? []);
+      return own instanceof Error ? own : own.flatMap((p) => byPort.get(p.id) ?? []);
     });
   }, { batchScheduleFn });
 
   // --- Lookups by id, for node(id) ----------------------------------------------------------------------------
   const volume = new DataLoader<string, Disk | null>(async (ids) => {
-    if (memo.has('cinder:all')) {
+    if (memo.has('cinder:all') || hints.pages(scope('cinder:all'), CINDER_PAGE_LIMIT) < ids.length) {
       const all = new Map((await allVolumes()).map((v) => [v.disk.id, v.disk]));
       return ids.map((id) => all.get(id) ?? null);
     }

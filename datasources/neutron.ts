@@ -19,6 +19,7 @@ export function toPort(p: any): Port {
 export function toFloatingIp(f: any): FloatingIp {
   return {
     id: f.id, address: f.floating_ip_address, fixedIpAddress: f.fixed_ip_address ?? null, portId: f.port_id ?? null,
+    deviceId: 'port_details' in f ? f.port_details?.device_id ?? null : undefined,
     projectId: f.project_id ?? f.tenant_id ?? '', status: f.status, floatingNetworkId: f.floating_network_id,
     createdAt: parseOpenStackTime(f.created_at),
   };

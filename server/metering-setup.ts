@@ -1,9 +1,65 @@
-// TEMPORARY until the metering store lands: metrics off.
+// Connects Mosaic to its metering database at start-up: MONGODB_URI (or mongodb.uri) when set — a real MongoDB
+// or anything compatible — otherwise a local FerretDB started on loopback. For the demo it also seeds 24 hours of
+// deterministic samples for the emulated cloud and keeps feeding new minutes. When no database can be had, it
+// says why and returns null: the gateway still runs and metric fields answer MOSAIC_ERR_METRICS_OFF.
+import { MongoClient } from 'mongodb';
 import type { MeteringReader } from '../datasources/metering-reader.ts';
+import { createMeteringStore } from '../datasources/metering.ts';
+import { resolveMongo } from './local-mongo.ts';
 import type { Cloud } from '../subgraphs/seed/types.ts';
 
-export interface MeteringHandle { reader: MeteringReader; stop(): Promise<void> }
+export interface MeteringHandle { reader: MeteringReader; uri: string; stop(): Promise<void> }
 
-export async function startMetering(_opts: { uri?: string; database: string; cloud?: Cloud; log?: (line: string) => void }): Promise<MeteringHandle | null> {
-  return null;
+export interface MeteringOptions {
+  /** A MongoDB URI; without it a local FerretDB is started. */
+  uri?: string;
+  database: string;
+  /** The emulated cloud to seed and feed (demo only). */
+  cloud?: Cloud;
+  /** How often the demo feed writes the current minute. */
+  feedIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export async function startMetering({ uri, database, cloud, feedIntervalMs = 30_000, log = () => {} }: MeteringOptions): Promise<MeteringHandle | null> {
+  let stopLocal = async () => {};
+  let resolvedUri = uri;
+  if (!resolvedUri) {
+    const resolved = await resolveMongo();
+    if ('unavailable' in resolved) {
+      log(`Metrics are off: ${resolved.unavailable}`);
+      return null;
+    }
+    resolvedUri = resolved.uri;
+    stopLocal = resolved.stop;
+    if (resolved.source === 'ferretdb') log(`Metering: local FerretDB at ${resolved.uri}`);
+  }
+  const client = new MongoClient(resolvedUri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    await stopLocal();
+    log(`Metrics are off: cannot reach MongoDB (${(err as Error).message}); check MONGODB_URI.`);
+    return null;
+  }
+  const db = client.db(database);
+  let stopFeed = async () => {};
+  if (cloud) {
+    // The demo's metering: history first (idempotent, so a restart does not duplicate it), then live minutes.
+    const { seedMetering, startMeteringFeed } = await import('../subgraphs/metering/feeder.ts');
+    const seeded = await seedMetering(db, cloud, { hours: 24 });
+    log(`Metering: ${seeded.resources} resources, ${seeded.documents} buckets seeded in ${Math.round(seeded.ms)} ms`);
+    const feed = startMeteringFeed(db, cloud, { intervalMs: feedIntervalMs, onError: (err) => log(`Metering feed: ${(err as Error).message}`) });
+    stopFeed = () => feed.stop();
+  }
+  const store = createMeteringStore(db, { client });
+  return {
+    reader: store,
+    uri: resolvedUri,
+    async stop() {
+      await stopFeed();
+      await store.close();
+      await stopLocal();
+    },
+  };
 }

@@ -1,0 +1,157 @@
+// The metering store in MongoDB: batched reads of the per-minute rollups the metering pipeline writes
+// (subgraphs/metering/ is the demo's writer). Every read is ONE `find` by bucket `_id`s, however many resources
+// it covers, and aggregates in memory: hour totals for hours the window covers whole, minute slots at its edges.
+//
+// Layout read here (one document per resource, meter and UTC hour; the bucket pattern,
+// https://www.mongodb.com/docs/manual/data-modeling/design-patterns/group-data/bucket-pattern/):
+//   { _id: "<i|h>|<resource id>|<meter>|<YYYY-MM-DDTHH>", k, r, m, h: <hour start>,
+//     s, c, mn, mx, n: <minutes with samples>, sl: { "<minute of hour>": { s, c, mn, mx } } }
+// Instances are keyed by Nova server id, hosts by hostname. A window of N minutes is the last N whole minutes
+// before `now`: [floor(now to the minute) - N min, floor(now to the minute)), so the minute in progress is out.
+// Gauges (CPU %, memory MB, IOPS) are averaged over samples (sum / count); byte counters are totals.
+import type { Db, MongoClient } from 'mongodb';
+import type { ResourceMetricsRecord } from './domain.ts';
+import type { MeteredKind, MeteringReader } from './metering-reader.ts';
+
+export type { MeteredKind };
+export const METERING_COLLECTION = 'metering_buckets';
+const METERS = ['cpu_util', 'mem_used_mb', 'net_rx_bytes', 'net_tx_bytes', 'disk_read_iops', 'disk_write_iops'] as const;
+type Meter = (typeof METERS)[number];
+const KIND_CODE: Record<MeteredKind, string> = { instance: 'i', host: 'h' };
+const MINUTE_MS = 60_000;
+/** Longest window a read accepts (a week of minutes). */
+export const MAX_LAST_MINUTES = 7 * 24 * 60;
+
+interface Slot { s: number; c: number; mn: number; mx: number }
+interface Bucket extends Slot { _id: string; k: MeteredKind; r: string; m: Meter; h: Date; n: number; sl?: Record<string, Slot> }
+
+export interface ZoneCpu { cpuUtilAvg: number | null; cpuUtilMax: number | null; hostsReporting: number }
+
+export interface MeteringStore extends MeteringReader {
+  /** Aggregates per resource id over the last `lastMinutes` whole minutes before `now`; ids without samples are absent. */
+  resourceMetrics(kind: MeteredKind, ids: string[], lastMinutes: number, now?: number): Promise<Map<string, ResourceMetricsRecord>>;
+  /** Average and peak CPU of each zone's hosts (samples pooled across the zone), one round trip for all zones. */
+  zoneCpuUtil(hostnamesByZone: Record<string, string[]> | Map<string, string[]>, lastMinutes: number, now?: number): Promise<Map<string, ZoneCpu>>;
+}
+
+export interface MeteringStoreOptions {
+  /** Closed by close(); leave it out when the caller owns the client. */
+  client?: MongoClient;
+  collection?: string;
+}
+
+interface Window { start: number; end: number; hours: number[] }
+
+function windowOf(lastMinutes: number, now: number): Window {
+  if (!Number.isInteger(lastMinutes) || lastMinutes < 1 || lastMinutes > MAX_LAST_MINUTES) {
+    throw new RangeError(`lastMinutes must be an integer from 1 to ${MAX_LAST_MINUTES}`);
+  }
+  const end = Math.floor(now / MINUTE_MS);
+  const start = end - lastMinutes;
+  const hours: number[] = [];
+  for (let h = start - (start % 60); h < end; h += 60) hours.push(h);
+  return { start, end, hours };
+}
+
+const hourLabel = (hourMinute: number): string => new Date(hourMinute * MINUTE_MS).toISOString().slice(0, 13);
+const bucketId = (kind: MeteredKind, id: string, meter: Meter, hourMinute: number): string =>
+  `${KIND_CODE[kind]}|${id}|${meter}|${hourLabel(hourMinute)}`;
+
+/** Running totals of one meter over the window. */
+class Acc {
+  s = 0; c = 0; mn = Infinity; mx = -Infinity; minutes = 0;
+  add(x: Slot, minutes: number): void {
+    if (!x.c) return;
+    this.s += x.s; this.c += x.c; this.minutes += minutes;
+    if (x.mn < this.mn) this.mn = x.mn;
+    if (x.mx > this.mx) this.mx = x.mx;
+  }
+  /** Adds the part of a bucket that falls inside the window. */
+  addBucket(b: Bucket, w: Window): void {
+    const hour = Math.floor(b.h.getTime() / MINUTE_MS);
+    const lo = Math.max(w.start, hour) - hour;
+    const hi = Math.min(w.end, hour + 60) - hour;
+    if (lo === 0 && hi === 60) return this.add(b, b.n);
+    for (const [minute, slot] of Object.entries(b.sl ?? {})) {
+      const m = Number(minute);
+      if (m >= lo && m < hi) this.add(slot, 1);
+    }
+  }
+  get avg(): number | null { return this.c ? this.s / this.c : null; }
+  get max(): number | null { return this.c ? this.mx : null; }
+  get total(): number | null { return this.c ? this.s : null; }
+}
+
+export function createMeteringStore(db: Db, { client, collection = METERING_COLLECTION }: MeteringStoreOptions = {}): MeteringStore {
+  const col = db.collection<Bucket>(collection);
+
+  /** One `find` for every bucket id; limit = batchSize = ids so the reply is one batch and the cursor closes. */
+  async function fetch(ids: string[]): Promise<Bucket[]> {
+    if (ids.length === 0) return [];
+    return col.find({ _id: { $in: ids } }, { limit: ids.length, batchSize: ids.length }).toArray();
+  }
+
+  return {
+    async resourceMetrics(kind, ids, lastMinutes, now = Date.now()) {
+      const w = windowOf(lastMinutes, now);
+      const unique = [...new Set(ids)];
+      const wanted: string[] = [];
+      for (const id of unique) for (const meter of METERS) for (const hour of w.hours) wanted.push(bucketId(kind, id, meter, hour));
+      const accs = new Map<string, Record<Meter, Acc>>();
+      for (const b of await fetch(wanted)) {
+        let perMeter = accs.get(b.r);
+        if (!perMeter) accs.set(b.r, (perMeter = Object.fromEntries(METERS.map((m) => [m, new Acc()])) as Record<Meter, Acc>));
+        perMeter[b.m]?.addBucket(b, w);
+      }
+      const out = new Map<string, ResourceMetricsRecord>();
+      for (const [id, a] of accs) {
+        const minutesWithData = Math.max(...METERS.map((m) => a[m].minutes));
+        if (minutesWithData === 0) continue;
+        out.set(id, {
+          lastMinutes, minutesWithData,
+          cpuUtilAvg: a.cpu_util.avg, cpuUtilMax: a.cpu_util.max,
+          memUsedMbAvg: a.mem_used_mb.avg, memUsedMbMax: a.mem_used_mb.max,
+          netRxBytes: a.net_rx_bytes.total, netTxBytes: a.net_tx_bytes.total,
+          diskReadIops: a.disk_read_iops.avg, diskWriteIops: a.disk_write_iops.avg,
+        });
+      }
+      return out;
+    },
+
+    async zoneCpuUtil(hostnamesByZone, lastMinutes, now = Date.now()) {
+      const w = windowOf(lastMinutes, now);
+      const zones = hostnamesByZone instanceof Map ? [...hostnamesByZone] : Object.entries(hostnamesByZone);
+      const zoneOf = new Map<string, string[]>();
+      for (const [zone, hosts] of zones) for (const h of hosts) zoneOf.set(h, [...(zoneOf.get(h) ?? []), zone]);
+      const wanted: string[] = [];
+      for (const host of zoneOf.keys()) for (const hour of w.hours) wanted.push(bucketId('host', host, 'cpu_util', hour));
+      const perZone = new Map(zones.map(([zone]) => [zone, new Acc()]));
+      const reporting = new Map(zones.map(([zone]) => [zone, new Set<string>()]));
+      for (const b of await fetch(wanted)) {
+        for (const zone of zoneOf.get(b.r) ?? []) {
+          const acc = perZone.get(zone)!;
+          const before = acc.c;
+          acc.addBucket(b, w);
+          if (acc.c > before) reporting.get(zone)!.add(b.r);
+        }
+      }
+      return new Map(zones.map(([zone]) => {
+        const acc = perZone.get(zone)!;
+        return [zone, { cpuUtilAvg: acc.avg, cpuUtilMax: acc.max, hostsReporting: reporting.get(zone)!.size }];
+      }));
+    },
+
+    async ping() {
+      try {
+        await db.command({ ping: 1 });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    async close() {
+      await client?.close();
+    },
+  };
+}
