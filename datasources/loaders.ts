@@ -162,14 +162,38 @@ export function createLoaders(d: LoaderDeps) {
   const allVolumes = () => memo.get('cinder:all', async () => {
     const list = await d.cinder.listVolumes();
     hints.set(scope('cinder:all'), list.length);
+    for (const [zone, volumes] of groupBy(list, (v) => v.disk.zoneName)) hints.set(scope(`cinder:zone:${zone}`), volumes.length);
     return list;
   });
+  const zoneVolumes = (zone: string) => memo.has('cinder:all')
+    ? allVolumes().then((all) => all.filter((v) => v.disk.zoneName === zone))
+    : memo.get(`cinder:zone:${zone}`, async () => {
+      const list = await d.cinder.listVolumes({ availability_zone: zone });
+      hints.set(scope(`cinder:zone:${zone}`), list.length);
+      return list;
+    });
+  /**
+   * Cinder volumes of instances: single GETs by the volume ids Nova lists, the volumes of the instances' zones,
+   * or every volume the caller may list — whichever is fewest calls. A volume attached across zones (Nova's
+   * cross_az_attach) is missing from its instance's zone list and is then fetched by id.
+   */
   const cinderDisksByInstance = new DataLoader<string, Disk[]>(async (instanceIds) => {
-    const volumeIds = [...new Set(instanceIds.flatMap((id) => seen.get(id)?.volumeIds ?? []))];
+    const instances = instanceIds.map((id) => seen.get(id));
+    const volumeIds = [...new Set(instances.flatMap((i) => i?.volumeIds ?? []))];
+    const zones = [...new Set(instances.map((i) => i?.zoneName ?? ''))];
     const costAll = memo.has('cinder:all') ? 0 : hints.pages(scope('cinder:all'), CINDER_PAGE_LIMIT);
+    const costZones = zones.includes('') ? Infinity
+      : zones.reduce((sum, z) => sum + (memo.has('cinder:all') || memo.has(`cinder:zone:${z}`) ? 0 : hints.pages(scope(`cinder:zone:${z}`), CINDER_PAGE_LIMIT)), 0);
+    const single = async (ids: string[]) =>
+      (await mapLimit(ids, concurrency, (id) => d.cinder.getVolume(id))).filter((v): v is VolumeRecord => v !== null);
     let volumes: VolumeRecord[];
-    if (costAll < volumeIds.length) volumes = await allVolumes();
-    else volumes = (await mapLimit(volumeIds, concurrency, (id) => d.cinder.getVolume(id))).filter((v): v is VolumeRecord => v !== null);
+    if (volumeIds.length <= costAll && volumeIds.length <= costZones) volumes = await single(volumeIds);
+    else if (costAll <= costZones) volumes = await allVolumes();
+    else {
+      volumes = (await Promise.all(zones.map(zoneVolumes))).flat();
+      const found = new Set(volumes.map((v) => v.disk.id));
+      volumes.push(...(await single(volumeIds.filter((id) => !found.has(id)))));
+    }
     const byServer = new Map<string, Disk[]>();
     for (const v of volumes) {
       for (const a of v.attachedTo) {
