@@ -12,7 +12,16 @@ export interface MetricLoaders {
 
 export const MAX_WINDOW_MINUTES = 24 * 60;
 
-export function createMetricLoaders(reader: MeteringReader | null, scheduler: BatchScheduler): MetricLoaders {
+/** Rejects with UPSTREAM_TIMEOUT when the database has not answered within `timeoutMs`. */
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new MosaicError('MOSAIC_ERR_UPSTREAM_TIMEOUT', 'the metering database did not answer in time', { service: 'mongodb' })), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createMetricLoaders(reader: MeteringReader | null, scheduler: BatchScheduler, timeoutMs: number): MetricLoaders {
   const loaders = new Map<string, DataLoader<string, ResourceMetricsRecord | null>>();
   return {
     load(kind, id, lastMinutes) {
@@ -25,7 +34,7 @@ export function createMetricLoaders(reader: MeteringReader | null, scheduler: Ba
       if (!loader) {
         loader = new DataLoader(async (ids) => {
           try {
-            const found = await scheduler.track(reader.resourceMetrics(kind, [...ids], lastMinutes));
+            const found = await scheduler.track(withTimeout(reader.resourceMetrics(kind, [...ids], lastMinutes), timeoutMs));
             return ids.map((i) => found.get(i) ?? null);
           } catch (err) {
             const error = err instanceof MosaicError ? err : new MosaicError('MOSAIC_ERR_UPSTREAM_UNAVAILABLE', 'the metering database failed', { service: 'mongodb' });

@@ -15,7 +15,7 @@ export interface MosaicConfig {
   legacy: { url: string; apiKey: string };
   upstreams: Record<UpstreamName, { timeoutMs: number; retries: number }>;
   batching: { maxWaitMs: number; maxUrlBytes: number; concurrency: number };
-  mongodb: { uri: string | null; database: string };
+  mongodb: { uri: string | null; database: string; timeoutMs: number };
   fleet: { cacheTtlMs: number };
 }
 
@@ -30,7 +30,7 @@ const DEFAULTS = {
   legacy: { url: 'http://127.0.0.1:8080', apiKey: '' },
   upstreamDefaults: { timeoutMs: 5_000, retries: 2 },
   batching: { maxWaitMs: 50, maxUrlBytes: 4_000, concurrency: 16 },
-  mongodb: { uri: null, database: 'mosaic' },
+  mongodb: { uri: null, database: 'mosaic', timeoutMs: 3_000 },
   fleet: { cacheTtlMs: 10_000 },
 } as const;
 
@@ -133,6 +133,7 @@ export function validateConfig(raw: Raw): MosaicConfig {
     mongodb: {
       uri: pick(m, 'mongodb', 'uri', D.mongodb.uri as string | null, (v) => (v === null || (typeof v === 'string' && /^mongodb(\+srv)?:\/\//.test(v)) ? null : 'must be a mongodb:// URI')),
       database: pick(m, 'mongodb', 'database', D.mongodb.database as string, nonEmptyString),
+      timeoutMs: pick(m, 'mongodb', 'timeoutMs', D.mongodb.timeoutMs as number, positiveInt(600_000)),
     },
     fleet: { cacheTtlMs: pick(f, 'fleet', 'cacheTtlMs', D.fleet.cacheTtlMs as number, positiveInt(3_600_000)) },
   };

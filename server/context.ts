@@ -84,7 +84,7 @@ export async function createContext(services: Services, headers: Record<string, 
       return loaders;
     },
     get metrics(): MetricLoaders {
-      metrics ??= createMetricLoaders(services.metering, scheduler);
+      metrics ??= createMetricLoaders(services.metering, scheduler, services.config.mongodb.timeoutMs);
       return metrics;
     },
   };

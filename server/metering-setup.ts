@@ -21,6 +21,16 @@ export interface MeteringOptions {
   log?: (line: string) => void;
 }
 
+/** FerretDB answers buildInfo with a `ferretdb` section. */
+async function isFerretDb(client: MongoClient): Promise<boolean> {
+  try {
+    const info = await client.db('admin').command({ buildInfo: 1 });
+    return 'ferretdb' in info || JSON.stringify(info).toLowerCase().includes('ferretdb');
+  } catch {
+    return false;
+  }
+}
+
 export async function startMetering({ uri, database, cloud, feedIntervalMs = 30_000, log = () => {} }: MeteringOptions): Promise<MeteringHandle | null> {
   let stopLocal = async () => {};
   let resolvedUri = uri;
@@ -45,12 +55,24 @@ export async function startMetering({ uri, database, cloud, feedIntervalMs = 30_
   const db = client.db(database);
   let stopFeed = async () => {};
   if (cloud) {
-    // The demo's metering: history first (idempotent, so a restart does not duplicate it), then live minutes.
-    const { seedMetering, startMeteringFeed } = await import('../subgraphs/metering/feeder.ts');
-    const seeded = await seedMetering(db, cloud, { hours: 24 });
-    log(`Metering: ${seeded.resources} resources, ${seeded.documents} buckets seeded in ${Math.round(seeded.ms)} ms`);
-    const feed = startMeteringFeed(db, cloud, { intervalMs: feedIntervalMs, onError: (err) => log(`Metering feed: ${(err as Error).message}`) });
-    stopFeed = () => feed.stop();
+    // The demo's metering. The current window first (what dashboards read; a second or two), so metrics answer
+    // at once; then 24 hours of history in the background (idempotent, so a restart does not duplicate it);
+    // then live minutes. FerretDB scans its collection for every conditional update, so against it the live
+    // feed writes only the per-minute window snapshots.
+    const { seedMetering, startMeteringFeed, meteredResources } = await import('../subgraphs/metering/feeder.ts');
+    const { writeWindowSnapshots } = await import('../subgraphs/metering/window-snapshot.ts');
+    const { minuteOf } = await import('../subgraphs/metering/buckets.ts');
+    await writeWindowSnapshots(db, meteredResources(cloud), minuteOf(Date.now()));
+    const ferret = await isFerretDb(client);
+    let stopping = false;
+    void seedMetering(db, cloud, { hours: 24 })
+      .then((seeded) => log(`Metering: 24 h of history for ${seeded.resources} resources (${seeded.documents} buckets) in ${Math.round(seeded.ms / 1000)} s`))
+      .catch((err: Error) => stopping || log(`Metering history: ${err.message}`));
+    const feed = startMeteringFeed(db, cloud, { intervalMs: feedIntervalMs, buckets: !ferret, onError: (err) => log(`Metering feed: ${(err as Error).message}`) });
+    stopFeed = async () => {
+      stopping = true;
+      await feed.stop();
+    };
   }
   const store = createMeteringStore(db, { client });
   return {

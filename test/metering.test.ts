@@ -10,6 +10,8 @@ import { applySamples } from '../subgraphs/metering/rollup.ts';
 import { samplesPerMinute, sampleValue, samplesOf } from '../subgraphs/metering/samples.ts';
 import { meteredResources, samplesBetween, seedMetering, startMeteringFeed, type MeteredResource } from '../subgraphs/metering/feeder.ts';
 import { createMeteringStore } from '../datasources/metering.ts';
+import { SNAPSHOT_MINUTES } from '../datasources/metering-windows.ts';
+import { writeWindowSnapshots } from '../subgraphs/metering/window-snapshot.ts';
 import { findFerretdb, resolveMongo, startLocalMongo } from '../server/local-mongo.ts';
 import { mongoSkipReason, openTestDb, type TestDb } from './helpers/mongo.ts';
 
@@ -151,6 +153,33 @@ describe.skipIf(mongoSkipReason !== null)('metering reads', () => {
     expect(t.commands.map((c) => c.commandName)).toEqual(['find']);
     expect(got.size).toBe(100);
     console.log(`[metering] 100 instances × 60 min: 1 round trip, ${ms.toFixed(0)} ms`);
+  });
+
+  it('reads the current 60-minute window of 100 instances with one lookup by _id, equal to the samples', async () => {
+    // The writer pre-aggregates the last 60 whole minutes once a minute; a read for "now" uses that document.
+    const now = Date.now();
+    const end = minuteOf(now);
+    const db = t.sibling('window');
+    await writeWindowSnapshots(db, instances.map((id) => ({ kind: 'instance' as const, id })), end);
+    const store = createMeteringStore(db);
+    t.reset();
+    const got = await store.resourceMetrics('instance', instances, SNAPSHOT_MINUTES);
+    expect(t.commands.map((c) => c.commandName)).toEqual(['find']);
+    expect((t.commands[0].command as { filter: unknown }).filter).toEqual({ _id: 'instance|60' });
+    expect(got.size).toBe(100);
+    for (const id of instances.slice(0, 5)) {
+      const want = expected('instance', id, SNAPSHOT_MINUTES, end * 60_000, 0);
+      const rec = got.get(id)!;
+      for (const key of Object.keys(want) as (keyof typeof want)[]) expect(rec[key], key).toBeCloseTo(want[key], 6);
+    }
+  });
+
+  it('falls back to the hour buckets when the window document is stale or missing', async () => {
+    const db = t.sibling('stale-window');
+    await writeWindowSnapshots(db, instances.slice(0, 2).map((id) => ({ kind: 'instance' as const, id })), minuteOf(Date.now()) - 10);
+    const store = createMeteringStore(db);
+    // No buckets in this database: the stale window must not be served, so nothing comes back.
+    expect((await store.resourceMetrics('instance', instances.slice(0, 2), SNAPSHOT_MINUTES)).size).toBe(0);
   });
 
   it('answers nothing for unknown resources and refuses windows that make no sense', async () => {

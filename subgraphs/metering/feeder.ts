@@ -7,6 +7,7 @@ import type { Cloud } from '../seed/types.ts';
 import { METERING_COLLECTION, minuteOf, MINUTE_MS, type BucketDoc, type MeteredKind } from './buckets.ts';
 import { applySamples, buildBuckets, ensureMeteringIndexes, INSERT_CHUNK } from './rollup.ts';
 import { sampleOffsetMs, samplesOf, samplesPerMinute, type Sample } from './samples.ts';
+import { writeWindowSnapshots } from './window-snapshot.ts';
 
 export interface MeteredResource { kind: MeteredKind; id: string }
 
@@ -69,6 +70,7 @@ export async function seedMetering(db: Db, cloud: Cloud, { hours = 24, now = Dat
   }
   await flush();
   await Promise.all(inFlight);
+  await writeWindowSnapshots(db, list, toMinute);
   return { documents, samples, minutes: toMinute - fromMinute, resources: list.length, ms: Math.round(performance.now() - started) };
 }
 
@@ -102,6 +104,11 @@ export interface FeedOptions {
   /** Called after each tick (tests, logs). */
   onTick?: (info: { samples: number; applied: number; ms: number }) => void;
   onError?: (err: unknown) => void;
+  /**
+   * Write the samples into the hour buckets (default). FerretDB 1.x scans the collection for every conditional
+   * update, so against it the demo feeds only the per-minute window snapshots.
+   */
+  buckets?: boolean;
 }
 export interface MeteringFeed { stop(): Promise<void>; /** Resolves after the tick in progress, if any. */ idle(): Promise<void> }
 
@@ -110,7 +117,8 @@ export interface MeteringFeed { stop(): Promise<void>; /** Resolves after the ti
  * due in the current minute. Resources are read from `cloud` at every tick, so new servers get metered and
  * deleted ones stop. Ticks never overlap; stop() waits for the one in progress.
  */
-export function startMeteringFeed(db: Db, cloud: Cloud, { intervalMs = 10_000, now = Date.now, onTick, onError }: FeedOptions = {}): MeteringFeed {
+export function startMeteringFeed(db: Db, cloud: Cloud, { intervalMs = 10_000, now = Date.now, onTick, onError, buckets = true }: FeedOptions = {}): MeteringFeed {
+  let snapshotEnd = -1;
   let watermark = minuteOf(now()) * MINUTE_MS - 1; // everything up to here has been written
   let running: Promise<void> = Promise.resolve();
   let busy = false;
@@ -118,9 +126,15 @@ export function startMeteringFeed(db: Db, cloud: Cloud, { intervalMs = 10_000, n
   const tick = async () => {
     const started = performance.now();
     const until = now();
-    const samples = samplesBetween(meteredResources(cloud), watermark, until);
-    const res = await applySamples(db, samples);
+    const resources = meteredResources(cloud);
+    const samples = buckets ? samplesBetween(resources, watermark, until) : [];
+    const res = buckets ? await applySamples(db, samples) : { applied: 0 };
     watermark = until;
+    // A new minute completes the window ending at its start.
+    if (minuteOf(until) !== snapshotEnd) {
+      snapshotEnd = minuteOf(until);
+      await writeWindowSnapshots(db, resources, snapshotEnd);
+    }
     onTick?.({ samples: samples.length, applied: res.applied, ms: Math.round(performance.now() - started) });
   };
   const schedule = () => {
