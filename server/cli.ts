@@ -92,7 +92,7 @@ async function main() {
       keystone: { url: cloud.keystoneUrl },
       legacy: { url: cloud.legacyUrl, apiKey: cloud.legacyApiKey },
     });
-    const metering = values['no-metrics'] ? null : await startMetering({ uri: config.mongodb.uri ?? undefined, database: config.mongodb.database, cloud: cloud.cloud, log: console.log });
+    const metering = values['no-metrics'] ? null : await startMetering({ uri: config.mongodb.uri ?? undefined, database: config.mongodb.database, cloud: cloud.cloud, log: console.log, install: true });
     const url = await serveGateway(config, metering, async () => {
       await metering?.stop();
       await cloud.close();

@@ -5,7 +5,9 @@
 import { MongoClient } from 'mongodb';
 import type { MeteringReader } from '../datasources/metering-reader.ts';
 import { createMeteringStore } from '../datasources/metering.ts';
-import { resolveMongo } from './local-mongo.ts';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { findFerretdb, resolveMongo } from './local-mongo.ts';
 import type { Cloud } from '../subgraphs/seed/types.ts';
 
 export interface MeteringHandle { reader: MeteringReader; uri: string; stop(): Promise<void> }
@@ -19,7 +21,27 @@ export interface MeteringOptions {
   /** How often the demo feed writes the current minute. */
   feedIntervalMs?: number;
   log?: (line: string) => void;
+  /** Build FerretDB with scripts/install-ferretdb.sh when it is missing and Go is present (the demo does). */
+  install?: boolean;
 }
+
+/** Runs scripts/install-ferretdb.sh (it builds FerretDB with Go, about a minute the first time). */
+function installFerretdb(log: (line: string) => void): Promise<boolean> {
+  const script = fileURLToPath(new URL('../scripts/install-ferretdb.sh', import.meta.url));
+  log('Metering: FerretDB is not installed; building it with Go (about a minute, once)…');
+  return new Promise((resolve) => {
+    const child = spawn('bash', [script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => {
+      if (code !== 0) log(`Metering: FerretDB could not be installed: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}`);
+      resolve(code === 0);
+    });
+  });
+}
+
+const hasGo = () => spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 
 /** FerretDB answers buildInfo with a `ferretdb` section. */
 async function isFerretDb(client: MongoClient): Promise<boolean> {
@@ -31,10 +53,11 @@ async function isFerretDb(client: MongoClient): Promise<boolean> {
   }
 }
 
-export async function startMetering({ uri, database, cloud, feedIntervalMs = 30_000, log = () => {} }: MeteringOptions): Promise<MeteringHandle | null> {
+export async function startMetering({ uri, database, cloud, feedIntervalMs = 30_000, log = () => {}, install = false }: MeteringOptions): Promise<MeteringHandle | null> {
   let stopLocal = async () => {};
   let resolvedUri = uri;
   if (!resolvedUri) {
+    if (install && !findFerretdb() && hasGo()) await installFerretdb(log);
     const resolved = await resolveMongo();
     if ('unavailable' in resolved) {
       log(`Metrics are off: ${resolved.unavailable}`);
