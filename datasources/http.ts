@@ -99,6 +99,12 @@ export class UpstreamClient {
   private readonly memo = new Map<string, Promise<UpstreamResponse>>();
   /** Every upstream request this GraphQL request made, for logs and tests. */
   readonly log: string[] = [];
+  /**
+   * Who the request's credential speaks for — user, project and roles, which is all OpenStack policy looks at —
+   * set once the token is validated. Requests of the same scope share in-flight GETs even when their tokens
+   * differ (one console open in several tabs); until it is set, only the same token shares.
+   */
+  shareScope: string | null = null;
 
   constructor(
     private readonly stack: HttpStack,
@@ -111,16 +117,17 @@ export class UpstreamClient {
     const key = `${service} ${url} ${headers['x-auth-token'] ?? ''}${headers['x-api-key'] ?? ''}`;
     let pending = this.memo.get(key);
     if (!pending) {
-      const acceptKey = accept ? ` ${accept.join(',')}` : '';
-      const shared = this.stack.inflight.get(key + acceptKey);
+      const credential = headers['x-api-key'] !== undefined ? `key:${headers['x-api-key']}` : this.shareScope ?? `token:${headers['x-auth-token'] ?? ''}`;
+      const sharedKey = `${service} ${url} ${credential}${accept ? ` ${accept.join(',')}` : ''}`;
+      const shared = this.stack.inflight.get(sharedKey);
       if (shared) {
         this.log.push(`${service} GET ${url} (shared)`);
         pending = this.scheduler.track(shared);
       } else {
         // Shared fetches do not carry this request's abort signal: another request may be waiting on them.
         const fetch = this.send(service as UpstreamName, { url, headers, accept }, false);
-        this.stack.inflight.set(key + acceptKey, fetch);
-        const forget = () => this.stack.inflight.delete(key + acceptKey);
+        this.stack.inflight.set(sharedKey, fetch);
+        const forget = () => this.stack.inflight.delete(sharedKey);
         fetch.then(forget, forget);
         pending = this.scheduler.track(fetch);
       }

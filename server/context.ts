@@ -51,6 +51,7 @@ export async function createContext(services: Services, headers: Record<string, 
   if (token) {
     try {
       callerOrNull = await services.keystone.validate(upstream, token);
+      upstream.shareScope = `caller:${callerOrNull.userId}|${callerOrNull.projectId}|${[...callerOrNull.roles].sort().join(',')}`;
     } catch (err) {
       authError = err instanceof MosaicError && err.code !== 'UNAUTHENTICATED' ? err : new MosaicError('MOSAIC_ERR_BAD_TOKEN');
     }

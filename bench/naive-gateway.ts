@@ -1,0 +1,102 @@
+// The naive baseline's server: the project's schema (readTypeDefs) with bench/naive-resolvers.ts, served by
+// Mercurius without JIT on a plain Fastify app. It shares Mosaic's long-lived parts that are not about batching
+// — the HTTP stack, the cached Keystone token validation, the datasources' JSON mapping — so the comparison
+// isolates what loaders and level batching buy. Its upstream client makes one HTTP call per datasource call:
+// no per-request URL memo, as code without one would.
+import { setMaxListeners } from 'node:events';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import mercurius from 'mercurius';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { readTypeDefs } from '../server/schema.ts';
+import { tokenFromHeaders } from '../server/context.ts';
+import { MosaicError } from '../server/errors.ts';
+import type { Services } from '../server/services.ts';
+import { UpstreamClient, type UpstreamResponse, type ServiceName } from '../datasources/http.ts';
+import { BatchScheduler } from '../datasources/batch-scheduler.ts';
+import { endpointFor, type Caller } from '../datasources/keystone.ts';
+import { NovaSource } from '../datasources/nova.ts';
+import { CinderSource } from '../datasources/cinder.ts';
+import { GlanceSource } from '../datasources/glance.ts';
+import { NeutronSource } from '../datasources/neutron.ts';
+import { RegionControllerSource } from '../datasources/region-controller.ts';
+import { naiveResolvers } from './naive-resolvers.ts';
+import type { MeteringReader } from '../datasources/metering-reader.ts';
+
+/** Every GET goes to the upstream: no de-duplication of identical URLs within a request. */
+class DirectUpstreamClient extends UpstreamClient {
+  override get<T = any>(service: ServiceName, url: string, headers: Record<string, string> = {}, accept?: number[]): Promise<UpstreamResponse<T>> {
+    return this.request<T>(service, { url, headers, accept });
+  }
+}
+
+export interface NaiveContext {
+  caller: Caller;
+  upstream: UpstreamClient;
+  keystoneUrl: string;
+  nova: NovaSource;
+  cinder: CinderSource;
+  glance: GlanceSource;
+  neutron: NeutronSource;
+  legacy: RegionControllerSource;
+  /** The metering store, read one resource at a time; null when the bench has no database. */
+  metering: MeteringReader | null;
+}
+
+async function naiveContext(services: Services, headers: Record<string, string | string[] | undefined>, signal: AbortSignal): Promise<NaiveContext> {
+  const { config } = services;
+  const upstream = new DirectUpstreamClient(services.stack, new BatchScheduler(0), signal);
+  const token = tokenFromHeaders(headers);
+  let callerOrNull: Caller | null = null;
+  let authError: MosaicError = new MosaicError('MOSAIC_ERR_NO_TOKEN');
+  if (token) {
+    try {
+      callerOrNull = await services.keystone.validate(upstream, token);
+    } catch {
+      authError = new MosaicError('MOSAIC_ERR_BAD_TOKEN');
+    }
+  }
+  const caller = () => {
+    if (!callerOrNull) throw authError;
+    return callerOrNull;
+  };
+  const endpoint = (service: 'nova' | 'cinder' | 'glance' | 'neutron') => () => endpointFor(caller(), service, config.keystone.region, config.keystone.interface);
+  // The sources read the caller lazily (its token), so a request without one fails at the first field.
+  const lazyCaller = new Proxy({} as Caller, { get: (_, key) => caller()[key as keyof Caller] });
+  return {
+    get caller() {
+      return caller();
+    },
+    upstream,
+    keystoneUrl: config.keystone.url,
+    metering: services.metering,
+    nova: new NovaSource(upstream, lazyCaller, endpoint('nova')),
+    cinder: new CinderSource(upstream, lazyCaller, endpoint('cinder')),
+    glance: new GlanceSource(upstream, lazyCaller, endpoint('glance')),
+    neutron: new NeutronSource(upstream, lazyCaller, endpoint('neutron')),
+    legacy: new RegionControllerSource(upstream, config.legacy.url, config.legacy.apiKey),
+  };
+}
+
+/** Like Mosaic (server/app.ts): upstream calls of a request whose client went away are cancelled. */
+function abortSignalFor(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  // One listener per upstream call in flight: a naive request has hundreds at once.
+  setMaxListeners(0, controller.signal);
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+export async function buildNaiveGateway(services: Services): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: services.config.server.bodyLimitBytes });
+  const schema = makeExecutableSchema({ typeDefs: readTypeDefs(), resolvers: naiveResolvers as never });
+  await app.register(mercurius, {
+    schema,
+    path: '/graphql',
+    graphiql: false,
+    context: ((request: FastifyRequest, reply: FastifyReply) => naiveContext(services, request.headers, abortSignalFor(reply))) as never,
+  });
+  app.get('/healthz', async () => ({ status: 'ok', runtime: 'naive' }));
+  return app;
+}

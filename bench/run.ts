@@ -1,0 +1,192 @@
+// `npm run bench -- --size small [--latency 5] [--duration 5] [--quick] [--only fleet-tree,dashboard]`
+// The benchmark (DESIGN.md "Performance method"): the emulated cloud in one child process with a fixed upstream
+// latency, each gateway variant in another, load from this process. Per workload × variant it reports upstream
+// calls of one query against the floor, latency at concurrency 1 against the critical-path floor, requests/s
+// at fixed concurrency, gateway CPU per request, peak RSS and the share of responses with errors.
+// Writes bench/results/<date>-<size>[-quick].json, prints the markdown tables, and on a full `small` or
+// `medium` run refreshes the tables in bench/README.md.
+import { parseArgs } from 'node:util';
+import { buildCloud } from '../subgraphs/seed/build-cloud.ts';
+import type { CloudSize } from '../subgraphs/seed/types.ts';
+import { loadWorkloads, type CallerName } from './workloads.ts';
+import { computeFloors } from './floors.ts';
+import { startCloudChild, startGatewayChild } from './children.ts';
+import type { Variant } from './gateway-process.ts';
+import { countCalls, loadRun, postGraphql, upstreamRoundTrip, waitIdle, type CallCount, type GraphqlRequest, type LoadResult } from './measure.ts';
+import { codeVersion, machine, markdown, updateReadme, writeRecord, type BenchRecord, type Cell } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'small' },
+    latency: { type: 'string', default: '5' },
+    duration: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    variants: { type: 'string', default: 'mosaic-mercurius,mosaic-apollo,naive' },
+    'fleet-cache-ms': { type: 'string', default: '0' },
+    'same-token': { type: 'boolean', default: false },
+  },
+});
+const size = values.size as CloudSize;
+const latencyMs = Number(values.latency);
+const quick = values.quick;
+const started = Date.now();
+// Medium runs 4 s per measurement by default to keep a full run near 10 minutes on two cores.
+const durationS = Number(values.duration ?? (quick ? 1.5 : size === 'medium' ? 4 : 5));
+// --quick drops concurrency 64 to stay under two minutes at `small`; the output says so.
+const concurrency = quick ? [1, 16] : [1, 16, 64];
+const variants = values.variants.split(',') as Variant[];
+const fleetCacheTtlMs = Number(values['fleet-cache-ms']);
+const log = (msg: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
+
+/** Password auth scoped to the user's own project, as a client does it. */
+async function token(keystoneUrl: string, user: string, project: string): Promise<string> {
+  const res = await fetch(`${keystoneUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: {
+      identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password: user } } },
+      scope: { project: { name: project, domain: { id: 'default' } } },
+    } }),
+  });
+  const t = res.headers.get('x-subject-token');
+  if (res.status !== 201 || !t) throw new Error(`keystone answered ${res.status} for ${user}`);
+  return t;
+}
+
+/** Distinct errors of a response, "MOSAIC_ERR_X at a.*.b", list indexes folded. */
+function errorSummary(body: CallCount['body']): string[] {
+  const out = new Set<string>();
+  for (const e of body.errors ?? []) {
+    const code = e.extensions?.mosaicCode ?? e.extensions?.code ?? e.message.slice(0, 60);
+    out.add(`${code} at ${(e.path ?? []).map((p) => (typeof p === 'number' || /^\d+$/.test(p) ? '*' : p)).join('.') || '(request)'}`);
+  }
+  return [...out];
+}
+
+/** JSON with object keys sorted and arrays compared as multisets, to check variants return the same data. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).sort().join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const code = codeVersion();
+const sessionCount = values['same-token'] ? 1 : Math.max(...concurrency);
+const model = buildCloud({ size });
+log(`bench: size ${size} (${model.servers.length} instances, ${model.hosts.length} hosts), latency ${latencyMs} ms, ${durationS} s per run, concurrency ${concurrency.join('/')}${quick ? ' (quick)' : ''}`);
+const cloud = await startCloudChild(size, latencyMs);
+log(cloud.info.mongoUri ? `metering: ${cloud.info.mongoUri} (60-minute windows, refreshed every minute)` : `metering: off (${cloud.info.mongoUnavailable})`);
+const cells: Cell[] = [];
+const gateways: BenchRecord['gateways'] = [];
+let roundTripMs = Number.NaN;
+const reference = new Map<string, string>();
+try {
+  // One token per load connection and caller (--same-token: one for all), so concurrent requests are distinct
+  // client sessions. Mosaic coalesces identical in-flight upstream GETs per user, project and roles, so these
+  // sessions of one user do share upstream answers under load: the c16/c64 figures include that.
+  const issue = async (user: string, project: string) => {
+    const list: string[] = [];
+    for (let i = 0; i < sessionCount; i++) list.push(await token(cloud.info.keystoneUrl, user, project));
+    return list;
+  };
+  const tokens: Record<CallerName, string[]> = { admin: await issue('admin', 'admin'), alice: await issue('alice', 'web') };
+  const workloads = loadWorkloads(model, values.only?.split(','));
+  const floors = computeFloors(model, workloads, cloud.info.urls.glance);
+  roundTripMs = await upstreamRoundTrip(cloud.info);
+  log(`upstream round trip (median of 40 GET /zones from this process): ${roundTripMs.toFixed(2)} ms`);
+  const request = (w: (typeof workloads)[number]): GraphqlRequest => ({ query: w.query, variables: w.variables, token: tokens[w.caller][0], sessions: tokens[w.caller] });
+
+  for (const variant of variants) {
+    const launch = async () => {
+      const g = await startGatewayChild({
+        variant, keystoneUrl: cloud.info.keystoneUrl, legacyUrl: cloud.info.legacyUrl, legacyApiKey: cloud.info.legacyApiKey, fleetCacheTtlMs,
+        mongoUri: cloud.info.mongoUri, mongoDatabase: cloud.info.mongoDatabase,
+      });
+      // Token validation is cached by the gateway: validate every token before anything is counted.
+      for (const t of Object.values(tokens).flat()) await postGraphql(g.url, { query: '{ viewer { userId } }', variables: {}, token: t });
+      return g;
+    };
+    let gateway = await launch();
+    log(`${variant}: gateway pid ${gateway.pid} at ${gateway.url}`);
+    const startRss = (await gateway.sample()).rss;
+    try {
+      // Warm-up: JIT, size hints the loaders learn, keep-alive sockets — up to 3 queries or 5 s per workload
+      // (--quick: 2 queries or 1 s).
+      for (const w of workloads) {
+        const until = Date.now() + (quick ? 1000 : 5000);
+        for (let i = 0; i < (quick ? 2 : 3) && Date.now() < until; i++) await postGraphql(gateway.url, request(w));
+      }
+      gateways.push({ variant, pid: gateway.pid, startRssMb: startRss / 2 ** 20, warmRssMb: (await gateway.sample()).rss / 2 ** 20 });
+      const counted = new Map<string, CallCount>();
+      for (const w of workloads) counted.set(w.name, await countCalls(cloud.info, gateway.url, request(w)));
+      await waitIdle(gateway);
+      for (const w of workloads) {
+        const count = counted.get(w.name)!;
+        const loads: LoadResult[] = [];
+        let failure: string | undefined;
+        for (const c of concurrency) {
+          // A query that no run at a lower concurrency finished within the duration will not finish at a
+          // higher one either: skip it (saves minutes at medium; shown as "skip").
+          if (loads.length > 0 && loads[loads.length - 1].responses === 0) {
+            loads.push({ connections: c, durationS, responses: 0, requestsPerSec: 0, latencyMs: null, errorResponses: 0, timeouts: 0, cpuMsPerRequest: null, peakRssBytes: 0, skipped: true });
+            log(`  ${w.name} c${c}: skipped (no response at c${loads[loads.length - 2].connections})`);
+            continue;
+          }
+          try {
+            const l = await loadRun(gateway, request(w), c, durationS);
+            loads.push(l);
+            log(`  ${w.name} c${c}: ${l.responses} responses, ${l.requestsPerSec.toFixed(1)} req/s, p50 ${l.latencyMs?.p50 ?? '—'} ms, ${l.errorResponses} with errors`);
+          } catch (err) {
+            // The gateway died or hung under this load (e.g. out of memory): say so, start a fresh one, go on.
+            failure = `c${c}: ${(err as Error).message}`;
+            log(`  ${w.name} ${failure}; restarting the gateway`);
+            await gateway.stop();
+            gateway = await launch();
+            for (const other of workloads) await postGraphql(gateway.url, request(other));
+            await waitIdle(gateway);
+            break;
+          }
+        }
+        const data = canonical(count.body.data ?? null);
+        if (!reference.has(w.name)) reference.set(w.name, data);
+        const { body: _body, ...calls } = count;
+        cells.push({
+          workload: w.name, variant, caller: w.caller, floor: floors[w.name], calls,
+          responseErrors: errorSummary(count.body),
+          sameDataAsMosaic: variant === variants[0] ? null : reference.get(w.name) === data,
+          loads, failure,
+        });
+        log(`  ${w.name}: ${calls.total} calls (floor ${floors[w.name].total}) in ${calls.elapsedMs.toFixed(0)} ms`);
+      }
+    } finally {
+      await gateway.stop();
+    }
+  }
+} finally {
+  await cloud.stop();
+}
+
+const notes = [
+  `Calls: one query after a warm-up, counted by the emulators (POST /_emulator/reset, then GET /_emulator/stats); the gateway's token cache is warm, so Keystone token validation costs 0.`,
+  `Latency: autocannon at concurrency 1 for ${durationS} s (min/p50/p99); requests/s at concurrency ${concurrency.filter((c) => c > 1).join(' and ')}; CPU ms/req is the gateway process's user+system CPU from the start of the c${concurrency[1]} run until it is idle again, divided by the requests it received; peak RSS is sampled every 100 ms over all runs of the workload.`,
+  `Errors: share of load-run responses whose body has "errors" (plus non-2xx, socket errors and timeouts). Metrics come from the metering database the cloud process starts (MONGODB_URI or a local FerretDB): it writes the 60-minute windows the workloads read and refreshes them every minute.`,
+  `The dashboard's result cache (fleet.cacheTtlMs, 10 s by default) is set to ${fleetCacheTtlMs} ms here${fleetCacheTtlMs === 0 ? ' so every dashboard request composes its figures, as the naive baseline does' : ''}.`,
+];
+notes.push(values['same-token']
+  ? 'Load: every connection sends with the same token (--same-token), so concurrent identical requests may share upstream GETs.'
+  : `Load: each connection is its own client session (its own token of the same user, ${sessionCount} per caller), so concurrent requests do not share upstream GETs through Mosaic's per-credential coalescing.`);
+notes.push('req/s "0.0": no query finished within the run; "skip": not run because the run at the lower concurrency finished none.');
+if (quick) notes.push(`--quick: ${durationS} s runs and concurrency ${concurrency.join(' and ')} only (no c64).`);
+const date = new Date().toISOString().slice(0, 10);
+const partial = Boolean(values.only) || variants.length !== 3;
+const record: BenchRecord = { date, size, latencyMs, roundTripMs, gateways, quick, partial, durationS, concurrency, fleetCacheTtlMs, machine: machine(), code, notes, cells };
+const file = writeRecord(record);
+const table = markdown(record);
+process.stdout.write(`\n${table}\n\n`);
+log(`wrote ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+if (!quick && !partial && (size === 'small' || size === 'medium')) {
+  if (updateReadme(record, table)) log(`updated bench/README.md (${size})`);
+}
