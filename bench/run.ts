@@ -177,7 +177,7 @@ const notes = [
 ];
 notes.push(values['same-token']
   ? 'Load: every connection sends with the same token (--same-token), so concurrent identical requests may share upstream GETs.'
-  : `Load: each connection is its own client session (its own token of the same user, ${sessionCount} per caller), so concurrent requests do not share upstream GETs through Mosaic's per-credential coalescing.`);
+  : `Load: each connection is its own client session (its own token of the same user, ${sessionCount} per caller). Mosaic coalesces identical in-flight upstream GETs per user, project and roles, so concurrent requests of these sessions do share them: c16/c64 include that, as they would for one user's open consoles.`);
 notes.push('req/s "0.0": no query finished within the run; "skip": not run because the run at the lower concurrency finished none.');
 if (quick) notes.push(`--quick: ${durationS} s runs and concurrency ${concurrency.join(' and ')} only (no c64).`);
 const date = new Date().toISOString().slice(0, 10);

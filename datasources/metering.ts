@@ -12,7 +12,7 @@
 import type { Db, MongoClient } from 'mongodb';
 import type { ResourceMetricsRecord } from './domain.ts';
 import type { MeteredKind, MeteringReader } from './metering-reader.ts';
-import { SNAPSHOT_MINUTES, WINDOW_COLLECTION, WindowFields as F, windowDocId, windowKey, type WindowDoc } from './metering-windows.ts';
+import { SNAPSHOT_MINUTES, WindowFields as F, windowCollection, windowDocId, windowKey, windowShard, type WindowDoc } from './metering-windows.ts';
 
 export type { MeteredKind };
 export const METERING_COLLECTION = 'metering_buckets';
@@ -92,22 +92,24 @@ export function createMeteringStore(db: Db, { client, collection = METERING_COLL
     return col.find({ _id: { $in: ids } }, { limit: ids.length, batchSize: ids.length }).toArray();
   }
 
-  const windows = db.collection<WindowDoc>(WINDOW_COLLECTION);
-
   /**
    * The pre-aggregated window when it is current (written for this minute or the previous one, as the writer
-   * replaces it once a minute); null to fall back to the buckets. One lookup by `_id`, projected to the ids.
+   * replaces it once a minute); null to fall back to the buckets. One `find`: an exact `_id` when the ids sit in
+   * one shard document, an `$in` over the shard ids otherwise; projected to the ids either way.
    */
   async function fromWindow(kind: MeteredKind, ids: string[], lastMinutes: number, now: number): Promise<Map<string, ResourceMetricsRecord> | null> {
     const projection: Record<string, 1> = { end: 1 };
     for (const id of ids) projection[`r.${windowKey(id)}`] = 1;
-    const doc = await windows.findOne({ _id: windowDocId(kind, lastMinutes) }, { projection });
+    const shardIds = [...new Set(ids.map((id) => windowDocId(kind, windowShard(kind, id), lastMinutes)))];
+    const filter = shardIds.length === 1 ? { _id: shardIds[0] } : { _id: { $in: shardIds } };
+    const docs = await db.collection<WindowDoc>(windowCollection(kind)).find(filter, { projection, limit: shardIds.length, batchSize: shardIds.length }).toArray();
     const end = Math.floor(now / MINUTE_MS);
-    if (!doc || doc.end < end - 1 || doc.end > end) return null;
+    if (docs.length !== shardIds.length || docs.some((d) => d.end < end - 1 || d.end > end)) return null;
+    const values: Record<string, number[]> = Object.assign({}, ...docs.map((d) => d.r ?? {}));
     const out = new Map<string, ResourceMetricsRecord>();
     const ratio = (s: number, c: number) => (c ? s / c : null);
     for (const id of ids) {
-      const v = doc.r?.[windowKey(id)];
+      const v = values[windowKey(id)];
       if (!v || !v[F.minutes]) continue;
       out.set(id, {
         lastMinutes, minutesWithData: v[F.minutes],

@@ -5,7 +5,9 @@
 import type { Db } from 'mongodb';
 import type { MeteredKind } from './buckets.ts';
 import { samplesOf } from './samples.ts';
-import { SNAPSHOT_MINUTES, WINDOW_COLLECTION, WindowFields, windowDocId, windowKey, type WindowDoc } from '../../datasources/metering-windows.ts';
+import {
+  SNAPSHOT_MINUTES, WindowFields, windowCollection, windowDocId, windowKey, windowShard, windowShardCount, type WindowDoc,
+} from '../../datasources/metering-windows.ts';
 
 /** Aggregates of one resource's generated samples over [end - minutes, end). */
 export function windowOf(kind: MeteredKind, id: string, end: number, minutes = SNAPSHOT_MINUTES): number[] {
@@ -28,13 +30,15 @@ export function windowOf(kind: MeteredKind, id: string, end: number, minutes = S
   return out;
 }
 
-/** Writes (replaces) the window documents of both kinds for the window ending at `end`. */
+/** Writes (replaces) every shard document of both kinds for the window ending at `end`. */
 export async function writeWindowSnapshots(db: Db, resources: readonly { kind: MeteredKind; id: string }[], end: number): Promise<void> {
-  const col = db.collection<WindowDoc>(WINDOW_COLLECTION);
   for (const kind of ['instance', 'host'] as const) {
-    const r: Record<string, number[]> = {};
-    for (const res of resources) if (res.kind === kind) r[windowKey(res.id)] = windowOf(kind, res.id, end);
-    const doc: WindowDoc = { _id: windowDocId(kind), kind, minutes: SNAPSHOT_MINUTES, end, r };
-    await col.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    const col = db.collection<WindowDoc>(windowCollection(kind));
+    const shards = Array.from({ length: windowShardCount(kind) }, () => ({}) as Record<string, number[]>);
+    for (const res of resources) if (res.kind === kind) shards[windowShard(kind, res.id)][windowKey(res.id)] = windowOf(kind, res.id, end);
+    for (const [shard, r] of shards.entries()) {
+      const doc: WindowDoc = { _id: windowDocId(kind, shard), kind, minutes: SNAPSHOT_MINUTES, end, r };
+      await col.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    }
   }
 }
