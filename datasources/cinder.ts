@@ -3,7 +3,7 @@
 // filter for many ids or many servers, so a batch is either single GETs or one list over a wider scope
 // (`all_tenants=1` for admins, the caller's project otherwise), grouped locally. Pages are capped at
 // osapi_max_limit (1000) with volumes_links rel=next only when a page is full.
-import type { Caller } from './keystone.ts';
+import { OpenStackSource } from './openstack-source.ts';
 import { garbled, type UpstreamClient } from './http.ts';
 import type { Disk } from './domain.ts';
 import { parseOpenStackTime } from './domain.ts';
@@ -26,23 +26,7 @@ export function toVolume(v: any): VolumeRecord {
   };
 }
 
-export class CinderSource {
-  constructor(
-    private readonly upstream: UpstreamClient,
-    private readonly caller: Caller,
-    /** The catalog URL with the project id already in it: …/v3/{project_id} */
-    private readonly endpoint: () => string,
-  ) {}
-
-  /** The catalog endpoint, resolved on first use (a missing one fails only the fields that need it). */
-  private get baseUrl(): string {
-    return this.endpoint();
-  }
-
-  private get headers() {
-    return { 'x-auth-token': this.caller.token };
-  }
-
+export class CinderSource extends OpenStackSource {
   /** Every volume the caller may list: all projects for an admin, its own project otherwise. */
   async listVolumes(filters: Record<string, string | undefined> = {}): Promise<VolumeRecord[]> {
     const params = { ...(this.caller.isAdmin ? { all_tenants: '1' } : {}), ...filters };

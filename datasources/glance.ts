@@ -2,7 +2,7 @@
 // Facts handled here: many ids in one call with `id=in:a,b,c`; the default listing hides community images, so
 // lookups ask `visibility=all`; hidden (os_hidden) images never appear in lists, so ids a list did not return
 // are fetched one by one; `next` is relative to the endpoint root and may lead to a last, empty page.
-import type { Caller } from './keystone.ts';
+import { OpenStackSource } from './openstack-source.ts';
 import { garbled, type UpstreamClient } from './http.ts';
 import type { Image } from './domain.ts';
 import { parseOpenStackTime } from './domain.ts';
@@ -18,22 +18,7 @@ export function toImage(i: any): Image {
   };
 }
 
-export class GlanceSource {
-  constructor(
-    private readonly upstream: UpstreamClient,
-    private readonly caller: Caller,
-    private readonly endpoint: () => string,
-  ) {}
-
-  /** The catalog endpoint, resolved on first use (a missing one fails only the fields that need it). */
-  private get baseUrl(): string {
-    return this.endpoint();
-  }
-
-  private get headers() {
-    return { 'x-auth-token': this.caller.token };
-  }
-
+export class GlanceSource extends OpenStackSource {
   /** Bytes of the list URL before the ids, for sizing chunks. */
   urlPrefixBytes(): number {
     return `${this.baseUrl}/v2/images?visibility=all&limit=${GLANCE_PAGE_LIMIT}&id=in:`.length;

@@ -1,7 +1,7 @@
 // Neutron (network v2.0): ports and floating IPs. https://docs.openstack.org/api-ref/network/v2/
 // Facts handled here: repeated query keys are OR (`device_id=A&device_id=B`), so one call covers a chunk of
 // instances; admins see every project's resources without any flag, members their own.
-import type { Caller } from './keystone.ts';
+import { OpenStackSource } from './openstack-source.ts';
 import { garbled, type UpstreamClient } from './http.ts';
 import type { FloatingIp, Port } from './domain.ts';
 import { parseOpenStackTime } from './domain.ts';
@@ -25,22 +25,7 @@ export function toFloatingIp(f: any): FloatingIp {
   };
 }
 
-export class NeutronSource {
-  constructor(
-    private readonly upstream: UpstreamClient,
-    private readonly caller: Caller,
-    private readonly endpoint: () => string,
-  ) {}
-
-  /** The catalog endpoint, resolved on first use (a missing one fails only the fields that need it). */
-  private get baseUrl(): string {
-    return this.endpoint();
-  }
-
-  private get headers() {
-    return { 'x-auth-token': this.caller.token };
-  }
-
+export class NeutronSource extends OpenStackSource {
   /** A list endpoint with filters, following `<collection>_links` if the deployment paginates. */
   private async list(collection: 'ports' | 'floatingips', filters: Record<string, string[] | string | undefined>): Promise<any[]> {
     const items: any[] = [];

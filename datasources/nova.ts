@@ -7,7 +7,7 @@
 //    `all_tenants` from a member is a 403 — so those are sent only for admin callers.
 //  - Pages are capped at 1000 (osapi_max_limit); servers_links has rel=next only when a page is full.
 //  - `image` is "" for a server booted from a volume.
-import type { Caller } from './keystone.ts';
+import { OpenStackSource } from './openstack-source.ts';
 import { garbled, type UpstreamClient } from './http.ts';
 import type { Flavor, Instance } from './domain.ts';
 import { parseOpenStackTime } from './domain.ts';
@@ -61,19 +61,8 @@ export function toInstance(s: any): Instance {
 
 export type ServerFilters = Record<string, string | string[] | undefined>;
 
-export class NovaSource {
-  constructor(
-    private readonly upstream: UpstreamClient,
-    private readonly caller: Caller,
-    private readonly endpoint: () => string,
-  ) {}
-
-  /** The catalog endpoint, resolved on first use (a missing one fails only the fields that need it). */
-  private get baseUrl(): string {
-    return this.endpoint();
-  }
-
-  private get headers() {
+export class NovaSource extends OpenStackSource {
+  protected override get headers() {
     return { 'x-auth-token': this.caller.token, 'openstack-api-version': `compute ${NOVA_MICROVERSION}` };
   }
 
