@@ -59,12 +59,7 @@ export class MosaicError extends Error {
     }
     return ext;
   }
-  toGraphQLError(): GraphQLError {
-    return new GraphQLError(this.message, { extensions: this.extensions });
-  }
 }
-
-export const mosaicError = (name: ErrorName, message?: string, upstream?: UpstreamInfo) => new MosaicError(name, message, upstream);
 
 /**
  * A GraphQLError from any copy of graphql-js: Mercurius (CommonJS) and this ESM code can load two copies of the
