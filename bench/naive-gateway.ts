@@ -3,7 +3,6 @@
 // — the HTTP stack, the cached Keystone token validation, the datasources' JSON mapping — so the comparison
 // isolates what loaders and level batching buy. Its upstream client makes one HTTP call per datasource call:
 // no per-request URL memo, as code without one would.
-import { setMaxListeners } from 'node:events';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import mercurius from 'mercurius';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -20,6 +19,7 @@ import { GlanceSource } from '../datasources/glance.ts';
 import { NeutronSource } from '../datasources/neutron.ts';
 import { RegionControllerSource } from '../datasources/region-controller.ts';
 import { naiveResolvers } from './naive-resolvers.ts';
+import { abortSignalFor } from '../server/app.ts';
 import type { MeteringReader } from '../datasources/metering-reader.ts';
 
 /** Every GET goes to the upstream: no de-duplication of identical URLs within a request. */
@@ -75,17 +75,6 @@ async function naiveContext(services: Services, headers: Record<string, string |
     neutron: new NeutronSource(upstream, lazyCaller, endpoint('neutron')),
     legacy: new RegionControllerSource(upstream, config.legacy.url, config.legacy.apiKey),
   };
-}
-
-/** Like Mosaic (server/app.ts): upstream calls of a request whose client went away are cancelled. */
-function abortSignalFor(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  // One listener per upstream call in flight: a naive request has hundreds at once.
-  setMaxListeners(0, controller.signal);
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 export async function buildNaiveGateway(services: Services): Promise<FastifyInstance> {

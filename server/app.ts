@@ -24,7 +24,7 @@ export interface GatewayOptions {
 }
 
 /** Aborts the request's upstream calls when the client goes away before the answer is sent. */
-function abortSignalFor(reply: FastifyReply): AbortSignal {
+export function abortSignalFor(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   // Every upstream call of the request listens on this one signal (hundreds on a wide query): not a leak.
   setMaxListeners(0, controller.signal);

@@ -7,6 +7,7 @@ import {
   RET, diskJson, fail, hostJson, nginxPage, ok, storageJson, zoneJson, type DiskJson, type HostJson, type ListJson,
 } from './legacy-serialize.ts';
 import type { Cloud, Host, LegacyDisk } from './seed/types.ts';
+import { groupBy } from '../datasources/batch-strategy.ts';
 
 /** Thrown by handlers; the route wrapper turns it into `{ret, msg, data: null}`. */
 class LegacyError extends Error {
@@ -73,22 +74,12 @@ function createIndexes(cloud: Cloud) {
   let disksByInstance = new Map<string, LegacyDisk[]>();
 
   const byId = <T extends { id: number }>(a: T, b: T) => a.id - b.id;
-  const group = <T, K>(items: T[], key: (x: T) => K): Map<K, T[]> => {
-    const map = new Map<K, T[]>();
-    for (const item of items) {
-      const k = key(item);
-      const list = map.get(k);
-      if (list) list.push(item);
-      else map.set(k, [item]);
-    }
-    return map;
-  };
 
   const hosts = () => {
     if (cloud.hosts !== hostsSeen || cloud.hosts.length !== hostsLen) {
       const sorted = [...cloud.hosts].sort(byId);
       hostById = new Map(sorted.map((h) => [h.id, h]));
-      hostsByZone = group(sorted, (h) => h.zoneId);
+      hostsByZone = groupBy(sorted, (h) => h.zoneId);
       hostsSeen = cloud.hosts;
       hostsLen = cloud.hosts.length;
     }
@@ -98,8 +89,8 @@ function createIndexes(cloud: Cloud) {
     if (cloud.legacyDisks !== disksSeen || cloud.legacyDisks.length !== disksLen) {
       const sorted = [...cloud.legacyDisks].sort(byId);
       diskById = new Map(sorted.map((d) => [d.id, d]));
-      disksByStorage = group(sorted, (d) => d.storageId);
-      disksByInstance = group(sorted.filter((d) => d.instanceUuid !== null), (d) => d.instanceUuid!);
+      disksByStorage = groupBy(sorted, (d) => d.storageId);
+      disksByInstance = groupBy(sorted.filter((d) => d.instanceUuid !== null), (d) => d.instanceUuid!);
       disksSeen = cloud.legacyDisks;
       disksLen = cloud.legacyDisks.length;
     }
