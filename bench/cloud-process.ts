@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { startDemoCloud, SERVICE_NAMES, type ServiceName } from '../subgraphs/demo-cloud.ts';
 import type { CloudSize } from '../subgraphs/seed/types.ts';
 import { MongoClient } from 'mongodb';
-import { resolveMongo } from '../server/local-mongo.ts';
+import { resolveMongo } from '../subgraphs/ferretdb/local-mongo.ts';
 import { meteredResources, startMeteringFeed } from '../subgraphs/metering/feeder.ts';
 import { writeWindowSnapshots } from '../subgraphs/metering/window-snapshot.ts';
 import { minuteOf } from '../subgraphs/metering/buckets.ts';

@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildCloud } from '../subgraphs/seed/build-cloud.ts';
 import type { CloudSize } from '../subgraphs/seed/types.ts';
-import { createKeystone } from '../subgraphs/keystone.ts';
-import { createNova } from '../subgraphs/nova.ts';
+import { createKeystone } from '../subgraphs/keystone/keystone.ts';
+import { createNova } from '../subgraphs/nova/nova.ts';
 
 interface Histogram { average: number; mean: number; p50: number; p99: number; total: number }
 interface AutocannonResult { requests: Histogram; latency: Histogram; throughput: Histogram; errors: number; non2xx: number; timeouts: number }

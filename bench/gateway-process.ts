@@ -4,12 +4,12 @@
 // Nothing here is added to the gateway itself.
 //
 //   fork('bench/gateway-process.ts', [JSON.stringify({variant, keystoneUrl, legacyUrl, legacyApiKey, fleetCacheTtlMs})])
-import { validateConfig } from '../server/config.ts';
+import { validateConfig } from '../core/config.ts';
 import { createServices } from '../server/services.ts';
 import { buildGateway } from '../server/app.ts';
 import { buildNaiveGateway } from './naive-gateway.ts';
 import { MongoClient } from 'mongodb';
-import { createMeteringStore } from '../datasources/metering.ts';
+import { createMeteringStore } from '../datasources/index.ts';
 
 export type Variant = 'mosaic-mercurius' | 'mosaic-apollo' | 'naive';
 

@@ -8,19 +8,13 @@ import mercurius from 'mercurius';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { readTypeDefs } from '../server/schema.ts';
 import { tokenFromHeaders } from '../server/context.ts';
-import { MosaicError } from '../server/errors.ts';
+import { MosaicError } from '../core/errors.ts';
+import type { Caller } from '../core/caller.ts';
+import type { ServiceName } from '../core/services.ts';
 import type { Services } from '../server/services.ts';
-import { UpstreamClient, type UpstreamResponse, type ServiceName } from '../datasources/http.ts';
-import { BatchScheduler } from '../datasources/batch-scheduler.ts';
-import { endpointFor, type Caller } from '../datasources/keystone.ts';
-import { NovaSource } from '../datasources/nova.ts';
-import { CinderSource } from '../datasources/cinder.ts';
-import { GlanceSource } from '../datasources/glance.ts';
-import { NeutronSource } from '../datasources/neutron.ts';
-import { RegionControllerSource } from '../datasources/region-controller.ts';
+import { BatchScheduler, UpstreamClient, createSources, type MeteringReader, type Sources, type UpstreamResponse } from '../datasources/index.ts';
 import { naiveResolvers } from './naive-resolvers.ts';
 import { abortSignalFor } from '../server/app.ts';
-import type { MeteringReader } from '../datasources/metering-reader.ts';
 
 /** Every GET goes to the upstream: no de-duplication of identical URLs within a request. */
 class DirectUpstreamClient extends UpstreamClient {
@@ -29,15 +23,10 @@ class DirectUpstreamClient extends UpstreamClient {
   }
 }
 
-export interface NaiveContext {
+export interface NaiveContext extends Sources {
   caller: Caller;
+  config: Services['config'];
   upstream: UpstreamClient;
-  keystoneUrl: string;
-  nova: NovaSource;
-  cinder: CinderSource;
-  glance: GlanceSource;
-  neutron: NeutronSource;
-  legacy: RegionControllerSource;
   /** The metering store, read one resource at a time; null when the bench has no database. */
   metering: MeteringReader | null;
 }
@@ -59,21 +48,16 @@ async function naiveContext(services: Services, headers: Record<string, string |
     if (!callerOrNull) throw authError;
     return callerOrNull;
   };
-  const endpoint = (service: 'nova' | 'cinder' | 'glance' | 'neutron') => () => endpointFor(caller(), service, config.keystone.region, config.keystone.interface);
   // The sources read the caller lazily (its token), so a request without one fails at the first field.
   const lazyCaller = new Proxy({} as Caller, { get: (_, key) => caller()[key as keyof Caller] });
   return {
+    ...createSources(upstream, lazyCaller, config),
     get caller() {
       return caller();
     },
     upstream,
-    keystoneUrl: config.keystone.url,
+    config,
     metering: services.metering,
-    nova: new NovaSource(upstream, lazyCaller, endpoint('nova')),
-    cinder: new CinderSource(upstream, lazyCaller, endpoint('cinder')),
-    glance: new GlanceSource(upstream, lazyCaller, endpoint('glance')),
-    neutron: new NeutronSource(upstream, lazyCaller, endpoint('neutron')),
-    legacy: new RegionControllerSource(upstream, config.legacy.url, config.legacy.apiKey),
   };
 }
 

@@ -3,12 +3,12 @@
 // Every parent fetches its own children: per host a Nova list filtered by host, per instance one Glance GET, per
 // volume one Cinder GET, per instance a Neutron ports call and a legacy disks call. The data they return is the
 // same as Mosaic's (the bench checks), so only the cost differs.
-import { MosaicError } from '../server/errors.ts';
+import { MosaicError } from '../core/errors.ts';
 import { expectGlobalId, fromGlobalId, intKey, toGlobalId } from '../resolvers/global-id.ts';
 import { instanceStatus } from '../resolvers/compute.ts';
 import { DateTime, JSONScalar } from '../resolvers/scalars.ts';
-import { groupBy } from '../datasources/batch-strategy.ts';
-import type { Disk, Host, Instance, Zone } from '../datasources/domain.ts';
+import { groupBy } from '../core/collections.ts';
+import type { Disk, Host, Instance, Zone } from '../core/domain.ts';
 import type { NaiveContext } from './naive-gateway.ts';
 
 type Ctx = NaiveContext;
@@ -26,7 +26,7 @@ const cursorOf = (id: string) => Buffer.from(`cursor:${id}`, 'utf8').toString('b
 /** A project by id: GET /v3/projects/{id} (admins and the project's own members may read it). */
 async function project(ctx: Ctx, id: string) {
   const res = await ctx.upstream.request('keystone', {
-    url: `${ctx.keystoneUrl}/projects/${encodeURIComponent(id)}`, headers: { 'x-auth-token': ctx.caller.token }, accept: [403, 404],
+    url: `${ctx.config.keystone.url}/projects/${encodeURIComponent(id)}`, headers: { 'x-auth-token': ctx.caller.token }, accept: [403, 404],
   });
   if (res.status !== 200) return null;
   const p = res.body.project;
@@ -82,7 +82,7 @@ async function zoneStats(ctx: Ctx, zone: Zone) {
     memoryMbTotal: hosts.reduce((n, h) => n + h.capacity.memoryMb, 0),
     memoryMbAllocated: servers.reduce((n, s) => n + (flavor(s)?.ramMb ?? 0), 0),
     diskGbProvisioned: volumes.reduce((n, v) => n + v.disk.sizeGb, 0)
-      + storages.filter((s) => s.zone_id === zone.id).reduce((n, s) => n + (s.used_gb ?? 0), 0),
+      + storages.filter((s) => s.zoneId === zone.id).reduce((n, s) => n + s.usedGb, 0),
     hostnames: hosts.map((h) => h.hostname),
   };
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The `mosaic` command: runs server/cli.ts through tsx's loader (Mosaic ships TypeScript sources, no build step).
+// The `mosaic` command: `mosaic demo` runs demo/cli.ts, everything else server/cli.ts, through tsx's loader
+// (Mosaic ships TypeScript sources).
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../server/cli.ts');
+if (process.argv[2] === 'demo') await import('../demo/cli.ts');
+else await import('../server/cli.ts');

@@ -1,8 +1,8 @@
 // What every OpenStack datasource shares: the per-request upstream client, the caller whose token is forwarded
 // (so the service's own policy applies), and the service's catalog endpoint, resolved on first use so that a
 // missing catalog entry fails only the fields that need that service.
-import type { Caller } from './keystone.ts';
-import type { UpstreamClient } from './http.ts';
+import type { Caller } from '../core/caller.ts';
+import type { UpstreamClient } from './http/client.ts';
 
 export abstract class OpenStackSource {
   constructor(

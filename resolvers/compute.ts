@@ -1,8 +1,8 @@
 // Instance, Flavor and Image: Nova servers with their edges to every other service.
 import type { FlavorResolvers, ImageResolvers, InstanceResolvers, InstanceStatus } from './generated-types.ts';
-import { MosaicError } from '../server/errors.ts';
+import type { Disk } from '../core/domain.ts';
+import { requireAdmin } from './authorize.ts';
 import { toGlobalId } from './global-id.ts';
-import type { Disk } from '../datasources/domain.ts';
 
 const STATUSES = new Set<string>([
   'ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED', 'REBOOT', 'REBUILD', 'RESCUE',
@@ -21,24 +21,20 @@ export const Instance: InstanceResolvers = {
   project: (i, _, ctx) => ctx.loaders.project.load(i.projectId),
   zone: async (i, _, ctx) => (i.zoneName ? (await ctx.loaders.zones()).find((z) => z.name === i.zoneName) ?? null : null),
   host: (i, _, ctx) => {
-    if (!ctx.caller.isAdmin) throw new MosaicError('MOSAIC_ERR_ADMIN_ONLY', 'Host placement is visible to administrators only.');
+    requireAdmin(ctx.caller, 'Host placement');
     return i.hostname && i.zoneName ? ctx.loaders.hostByName(i.zoneName, i.hostname) : null;
   },
   flavor: (i, _, ctx) => ('name' in i.flavor ? i.flavor : ctx.loaders.flavor.load(i.flavor.id)),
   image: (i, _, ctx) => (i.imageId ? ctx.loaders.image.load(i.imageId) : null),
   disks: async (i, _, ctx) => {
-    ctx.loaders.seen.set(i.id, i);
     const [cinder, legacy] = await Promise.allSettled([
-      ctx.loaders.cinderDisksByInstance.load(i.id),
+      ctx.loaders.cinderDisksByInstance.load(i),
       ctx.loaders.legacyDisksByInstance.load(i.id),
     ]);
     return [...settledDisks(cinder), ...settledDisks(legacy)] as never;
   },
   ports: (i, _, ctx) => ctx.loaders.portsByInstance.load(i.id),
-  floatingIps: (i, _, ctx) => {
-    ctx.loaders.seen.set(i.id, i);
-    return ctx.loaders.floatingIpsByInstance.load(i.id);
-  },
+  floatingIps: (i, _, ctx) => ctx.loaders.floatingIpsByInstance.load(i),
   metrics: (i, { lastMinutes }, ctx) => ctx.metrics.load('instance', i.id, lastMinutes),
 };
 

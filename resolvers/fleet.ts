@@ -1,5 +1,6 @@
-// Fleet and ZoneStats: the dashboard. The per-zone figures are computed (and cached per caller) in
-// datasources/fleet.ts; CPU utilisation is read from metering for the zone's hosts in one round trip.
+// Fleet and ZoneStats: the dashboard. The per-zone figures are computed in fleet-stats.ts (and cached per tenant
+// scope by Query.fleet); a zone's CPU utilisation is the mean of its hosts' own averages over the window, each
+// host weighted equally, read from metering for all the zone's hosts in one round trip.
 import type { FleetResolvers, ZoneStatsResolvers } from './generated-types.ts';
 import { instanceStatus } from './compute.ts';
 

@@ -1,6 +1,6 @@
 // Opaque global ids (Relay "Object Identification"): base64url of "Type:key". Clients must not parse them;
 // the server decodes them to route `node(id)` and the typed lookups.
-import { MosaicError } from '../server/errors.ts';
+import { MosaicError } from '../core/errors.ts';
 
 export type NodeType = 'Zone' | 'Host' | 'Instance' | 'Disk' | 'Image' | 'Port' | 'FloatingIp' | 'Project';
 const NODE_TYPES = new Set<string>(['Zone', 'Host', 'Instance', 'Disk', 'Image', 'Port', 'FloatingIp', 'Project']);

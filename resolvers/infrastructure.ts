@@ -1,6 +1,6 @@
 // Region, Zone and Host: the legacy region controller's CMDB joined to Nova's placement.
 import type { HostResolvers, RegionResolvers, ZoneResolvers } from './generated-types.ts';
-import { MosaicError } from '../server/errors.ts';
+import { requireAdmin } from './authorize.ts';
 import { toGlobalId } from './global-id.ts';
 
 export const Region: RegionResolvers = {
@@ -10,7 +10,7 @@ export const Region: RegionResolvers = {
 export const Zone: ZoneResolvers = {
   id: (z) => toGlobalId('Zone', z.id),
   hosts: (z, _, ctx) => {
-    if (!ctx.caller.isAdmin) throw new MosaicError('MOSAIC_ERR_ADMIN_ONLY', 'Hosts are visible to administrators only.');
+    requireAdmin(ctx.caller, 'Hosts');
     return ctx.loaders.hostsByZone.load(z.id);
   },
 };

@@ -1,10 +1,11 @@
 // `instances(filter, first, after)`: a Relay connection over the caller's servers. Filters Nova understands are
 // sent to Nova; the connection pages locally because `totalCount` needs the whole list anyway. Cursors are
 // opaque and name the last instance seen, so inserts before it do not shift a client's page.
-import type { RequestContext } from '../server/context.ts';
+import type { GraphContext } from './context.ts';
 import type { QueryInstancesArgs } from './generated-types.ts';
-import { MosaicError } from '../server/errors.ts';
-import type { Instance } from '../datasources/domain.ts';
+import { MosaicError } from '../core/errors.ts';
+import type { Instance } from '../core/domain.ts';
+import { requireOwnProject } from './authorize.ts';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 1000;
@@ -16,15 +17,13 @@ const idOfCursor = (cursor: string) => {
   return decoded.slice('cursor:'.length);
 };
 
-export async function instanceConnection(ctx: RequestContext, args: QueryInstancesArgs) {
+export async function instanceConnection(ctx: GraphContext, args: QueryInstancesArgs) {
   const first = args.first ?? DEFAULT_PAGE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
     throw new MosaicError('MOSAIC_ERR_BAD_ARGUMENT', `first must be an integer from 0 to ${MAX_PAGE}`);
   }
   const f = args.filter ?? {};
-  if (f.projectId && !ctx.caller.isAdmin && f.projectId !== ctx.caller.projectId) {
-    throw new MosaicError('MOSAIC_ERR_ADMIN_ONLY', 'Filtering by another project is for administrators only.');
-  }
+  requireOwnProject(ctx.caller, f.projectId);
   const listed: Instance[] = await ctx.loaders.serverList({
     status: f.status ?? undefined,
     availability_zone: f.zone ?? undefined,

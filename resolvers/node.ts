@@ -1,15 +1,15 @@
 // node(id) / nodes(ids): decodes a global id and loads the object through the same loaders as every other
 // path, with the caller's own credentials — so a node lookup authorises exactly like a list would. Objects
 // the caller may not see come back null, like objects that do not exist.
-import type { RequestContext } from '../server/context.ts';
-import { MosaicError } from '../server/errors.ts';
+import type { GraphContext } from './context.ts';
+import { MosaicError } from '../core/errors.ts';
 import { fromGlobalId, intKey, type NodeType } from './global-id.ts';
 
 type Typed = Record<string, unknown> & { __typename: NodeType };
 
 const typed = (type: NodeType, value: object | null | undefined): Typed | null => (value ? { ...value, __typename: type } : null);
 
-export async function resolveNode(ctx: RequestContext, id: string): Promise<Typed | null> {
+export async function resolveNode(ctx: GraphContext, id: string): Promise<Typed | null> {
   const { type, key } = fromGlobalId(id);
   const { loaders, caller } = ctx;
   switch (type) {
@@ -44,7 +44,7 @@ export async function resolveNode(ctx: RequestContext, id: string): Promise<Type
 }
 
 /** A failed lookup of one id in `nodes` nulls that entry alone (with its error), not the whole list. */
-export function resolveNodes(ctx: RequestContext, ids: string[]): Promise<(Typed | null | Error)[]> {
+export function resolveNodes(ctx: GraphContext, ids: string[]): Promise<(Typed | null | Error)[]> {
   if (ids.length > 1000) throw new MosaicError('MOSAIC_ERR_BAD_ARGUMENT', 'nodes takes at most 1000 ids');
   return Promise.all(ids.map((id) => resolveNode(ctx, id).catch((err: Error) => err)));
 }

@@ -1,14 +1,12 @@
 // Root fields: Query and Mutation. Thin: unpack arguments, call a loader or datasource, return.
 import type { MutationResolvers, QueryResolvers } from './generated-types.ts';
-import { MosaicError } from '../server/errors.ts';
+import { MosaicError } from '../core/errors.ts';
+import { tenantScope } from '../core/caller.ts';
 import { expectGlobalId, intKey } from './global-id.ts';
 import { resolveNode, resolveNodes } from './node.ts';
 import { instanceConnection } from './instance-connection.ts';
-import { computeFleet } from '../datasources/fleet.ts';
-
-const requireAdmin = (isAdmin: boolean, what: string) => {
-  if (!isAdmin) throw new MosaicError('MOSAIC_ERR_ADMIN_ONLY', `${what} is visible to administrators only.`);
-};
+import { computeFleet } from './fleet-stats.ts';
+import { requireAdmin } from './authorize.ts';
 
 /** Accepts a global Instance id or a bare Nova UUID (what consoles and SDKs usually hold). */
 const instanceKey = (id: string) => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : expectGlobalId(id, 'Instance'));
@@ -27,7 +25,7 @@ export const Query: QueryResolvers = {
     return (await ctx.loaders.zones()).find((z) => z.id === key) ?? null;
   },
   host: (_, { id }, ctx) => {
-    requireAdmin(ctx.caller.isAdmin, 'Host');
+    requireAdmin(ctx.caller, 'Host');
     return ctx.loaders.host.load(intKey(expectGlobalId(id, 'Host')));
   },
   instances: (_, args, ctx) => instanceConnection(ctx, args),
@@ -35,8 +33,8 @@ export const Query: QueryResolvers = {
   flavors: (_, __, ctx) => ctx.loaders.flavors(),
   fleet: async (_, __, ctx) => {
     const caller = ctx.caller;
-    requireAdmin(caller.isAdmin, 'The fleet dashboard');
-    const { value, at } = await ctx.services.fleetCache.get(`${caller.userId}:${caller.projectId}`, () => computeFleet(ctx.loaders), (f) => !f.partial);
+    requireAdmin(caller, 'The fleet dashboard');
+    const { value, at } = await ctx.services.fleetCache.get(tenantScope(caller), () => computeFleet(ctx.loaders), (f) => !f.partial);
     return { ...value, computedAt: new Date(at) };
   },
 };
@@ -44,7 +42,7 @@ export const Query: QueryResolvers = {
 export const Mutation: MutationResolvers = {
   login: async (_, { username, password, project }, ctx) => {
     if (!username || !password) throw new MosaicError('MOSAIC_ERR_BAD_ARGUMENT', 'username and password are required');
-    const { caller } = await ctx.services.keystone.login(ctx.upstream, username, password, project ?? undefined);
+    const caller = await ctx.services.keystone.login(ctx.upstream, username, password, project ?? undefined);
     return { token: caller.token, expiresAt: caller.expiresAt, viewer: caller };
   },
 };

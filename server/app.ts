@@ -11,11 +11,11 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Services } from './services.ts';
 import { createContext, type RequestContext } from './context.ts';
 import { buildSchema } from './schema.ts';
-import { formatError, isGraphQLError } from './errors.ts';
+import { formatError, isGraphQLError } from './format-error.ts';
 import { depthLimit } from './depth-limit.ts';
 import { registerGraphiql } from './graphiql.ts';
 import { readiness } from './readiness.ts';
-import type { Runtime } from './config.ts';
+import type { Runtime } from '../core/config.ts';
 
 export interface GatewayOptions {
   runtime?: Runtime;

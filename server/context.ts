@@ -1,31 +1,17 @@
-// The per-request context: request id, the caller from the validated Keystone token, the abort signal, and
-// fresh datasources and loaders (built lazily, only once the caller is known). Nothing per-request outlives it.
+// The per-request context (resolvers/context.ts declares its shape): request id, the caller from the validated
+// Keystone token, the abort signal, and fresh sources and loaders — built lazily, once the caller is known.
+// Nothing per-request outlives it.
 import { randomUUID } from 'node:crypto';
 import type { Services } from './services.ts';
-import { MosaicError } from './errors.ts';
-import { UpstreamClient } from '../datasources/http.ts';
-import { BatchScheduler } from '../datasources/batch-scheduler.ts';
-import { endpointFor, type Caller } from '../datasources/keystone.ts';
-import { NovaSource } from '../datasources/nova.ts';
-import { CinderSource } from '../datasources/cinder.ts';
-import { GlanceSource } from '../datasources/glance.ts';
-import { NeutronSource } from '../datasources/neutron.ts';
-import { RegionControllerSource } from '../datasources/region-controller.ts';
-import { createLoaders, type Loaders } from '../datasources/loaders.ts';
-import { createMetricLoaders, type MetricLoaders } from '../datasources/metric-loaders.ts';
+import { MosaicError } from '../core/errors.ts';
+import { tenantScope, type Caller } from '../core/caller.ts';
+import {
+  BatchScheduler, UpstreamClient, createLoaders, createMetricLoaders, createSources, type Loaders, type MetricLoaders,
+} from '../datasources/index.ts';
+import type { GraphContext } from '../resolvers/context.ts';
 
-export interface RequestContext {
-  requestId: string;
+export interface RequestContext extends GraphContext {
   services: Services;
-  upstream: UpstreamClient;
-  /** The caller, or null when the request carried no (valid) token. */
-  callerOrNull: Caller | null;
-  /** Why there is no caller, raised by `caller` and `loaders`. */
-  authError: MosaicError | null;
-  /** The caller; throws UNAUTHENTICATED when there is none. */
-  readonly caller: Caller;
-  readonly loaders: Loaders;
-  readonly metrics: MetricLoaders;
 }
 
 /** The token from `X-Auth-Token`, or `Authorization: Bearer`. */
@@ -51,9 +37,9 @@ export async function createContext(services: Services, headers: Record<string, 
   if (token) {
     try {
       callerOrNull = await services.keystone.validate(upstream, token);
-      upstream.shareScope = `caller:${callerOrNull.userId}|${callerOrNull.projectId}|${[...callerOrNull.roles].sort().join(',')}`;
+      upstream.shareScope = tenantScope(callerOrNull);
     } catch (err) {
-      authError = err instanceof MosaicError && err.code !== 'UNAUTHENTICATED' ? err : new MosaicError('MOSAIC_ERR_BAD_TOKEN');
+      authError = err instanceof MosaicError && err.code !== 'UNAUTHENTICATED' ? err : new MosaicError('MOSAIC_ERR_BAD_TOKEN', undefined, undefined, { cause: err });
     }
   }
   let loaders: Loaders | undefined;
@@ -67,20 +53,8 @@ export async function createContext(services: Services, headers: Record<string, 
     get loaders(): Loaders {
       if (!loaders) {
         const caller = ctx.caller;
-        const { config } = services;
-        // Endpoints are resolved lazily: a missing catalog entry fails only the fields that need that service.
-        const lazy = (service: 'nova' | 'cinder' | 'glance' | 'neutron') => {
-          let url: string | undefined;
-          return () => (url ??= endpointFor(caller, service, config.keystone.region, config.keystone.interface));
-        };
-        loaders = createLoaders({
-          caller, config, scheduler, hints: services.hints, upstream, keystone: services.keystone,
-          nova: new NovaSource(upstream, caller, lazy('nova')),
-          cinder: new CinderSource(upstream, caller, lazy('cinder')),
-          glance: new GlanceSource(upstream, caller, lazy('glance')),
-          neutron: new NeutronSource(upstream, caller, lazy('neutron')),
-          legacy: new RegionControllerSource(upstream, config.legacy.url, config.legacy.apiKey),
-        });
+        const { config, hints } = services;
+        loaders = createLoaders(createSources(upstream, caller, config), { caller, config, scheduler, hints });
       }
       return loaders;
     },

@@ -1,6 +1,7 @@
 // A validation rule that rejects operations nested deeper than `maxDepth` fields, so one request cannot fan out
 // without bound across the upstreams. Fragments are followed; introspection fields do not count.
 import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { ERRORS } from '../core/errors.ts';
 
 export function depthLimit(maxDepth: number) {
   return (context: ValidationContext): ASTVisitor => {
@@ -28,7 +29,7 @@ export function depthLimit(maxDepth: number) {
         const depth = depthOf(node.selectionSet, 0, new Set());
         if (depth > maxDepth) {
           context.reportError(new GraphQLError(`Query is nested ${depth} levels deep; the limit is ${maxDepth}.`, {
-            nodes: [node], extensions: { code: 'BAD_USER_INPUT', mosaicCode: 'MOSAIC_ERR_TOO_DEEP' },
+            nodes: [node], extensions: { code: ERRORS.MOSAIC_ERR_TOO_DEEP.code, mosaicCode: 'MOSAIC_ERR_TOO_DEEP' },
           }));
         }
       },

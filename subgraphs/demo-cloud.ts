@@ -3,13 +3,13 @@
 // Used by `npm run cloud`, `mosaic demo`, the tests (ports 0) and the benchmark.
 import { buildCloud, type BuildCloudOptions } from './seed/build-cloud.ts';
 import type { Cloud } from './seed/types.ts';
-import type { Emulator, Faults } from './emulator-server.ts';
-import { createKeystone } from './keystone.ts';
-import { createNova } from './nova.ts';
-import { createCinder } from './cinder.ts';
-import { createGlance } from './glance.ts';
-import { createNeutron } from './neutron.ts';
-import { createRegionController } from './region-controller.ts';
+import type { Emulator, Faults } from './emulator/emulator-server.ts';
+import { createKeystone } from './keystone/keystone.ts';
+import { createNova } from './nova/nova.ts';
+import { createCinder } from './cinder/cinder.ts';
+import { createGlance } from './glance/glance.ts';
+import { createNeutron } from './neutron/neutron.ts';
+import { createRegionController } from './legacy/region-controller.ts';
 
 export type ServiceName = 'keystone' | 'nova' | 'cinder' | 'glance' | 'neutron' | 'legacy';
 export const SERVICE_NAMES: ServiceName[] = ['keystone', 'nova', 'cinder', 'glance', 'neutron', 'legacy'];

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { resolveMongo } from '../server/local-mongo.ts';
+import { resolveMongo } from '../subgraphs/ferretdb/local-mongo.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

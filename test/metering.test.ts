@@ -1,18 +1,23 @@
 // Metering against a real MongoDB-compatible server (FerretDB from test/global-setup.ts, or MONGODB_URI): the
 // live rollup upserts are idempotent per sample and agree with the bulk seed, reads equal what the generated
-// samples say, a batched read costs one database round trip, and the local-server plumbing behaves.
+// samples say, a batched read costs one database round trip, and the local-server plumbing behaves. Without a
+// database: the writer's copy of the windows contract (subgraphs/metering/windows.ts) agrees with the reader's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { buildCloud } from '../subgraphs/seed/build-cloud.ts';
 import type { Cloud } from '../subgraphs/seed/types.ts';
 import { METERING_COLLECTION, METERS, minuteOf, type Meter, type MeteredKind } from '../subgraphs/metering/buckets.ts';
 import { applySamples } from '../subgraphs/metering/rollup.ts';
 import { samplesPerMinute, sampleValue, samplesOf } from '../subgraphs/metering/samples.ts';
 import { meteredResources, samplesBetween, seedMetering, startMeteringFeed, type MeteredResource } from '../subgraphs/metering/feeder.ts';
-import { createMeteringStore } from '../datasources/metering.ts';
-import { SNAPSHOT_MINUTES } from '../datasources/metering-windows.ts';
+import { createMeteringStore } from '../datasources/metering/store.ts';
+import { SNAPSHOT_MINUTES } from '../datasources/metering/windows.ts';
+import * as readerWindows from '../datasources/metering/windows.ts';
+import * as writerWindows from '../subgraphs/metering/windows.ts';
 import { writeWindowSnapshots } from '../subgraphs/metering/window-snapshot.ts';
-import { findFerretdb, resolveMongo, startLocalMongo } from '../server/local-mongo.ts';
+import { DEFAULT_DATA_DIR, findFerretdb, resolveMongo, startLocalMongo } from '../subgraphs/ferretdb/local-mongo.ts';
 import { mongoSkipReason, openTestDb, type TestDb } from './helpers/mongo.ts';
 
 // 10:37:20 UTC: windows of 60 minutes and more cross hour boundaries, and the minute in progress is 10:37.
@@ -195,24 +200,6 @@ describe.skipIf(mongoSkipReason !== null)('metering reads', () => {
     await expect(store.resourceMetrics('instance', instances, 0, NOW)).rejects.toThrow(RangeError);
     await expect(store.resourceMetrics('instance', instances, 1.5, NOW)).rejects.toThrow(RangeError);
   });
-
-  it('zone CPU pools the samples of each zone’s hosts, all zones in one round trip', async () => {
-    const store = createMeteringStore(t.db);
-    const byZone = { 'zone-a': hosts.slice(0, 4), 'zone-b': hosts.slice(4), 'zone-empty': [] };
-    t.reset();
-    const got = await store.zoneCpuUtil(byZone, 60, NOW);
-    expect(t.commands.map((c) => c.commandName)).toEqual(['find']);
-    let s = 0, c = 0;
-    for (const h of byZone['zone-a']) {
-      for (let minute = minuteOf(NOW) - 60; minute < minuteOf(NOW); minute++) {
-        for (let i = 0; i < samplesPerMinute(h, minute); i++) { s += sampleValue('host', h, 'cpu_util', minute, i); c++; }
-      }
-    }
-    expect(got.get('zone-a')?.cpuUtilAvg).toBeCloseTo(s / c, 9);
-    expect(got.get('zone-a')?.hostsReporting).toBe(4);
-    expect(got.get('zone-b')?.hostsReporting).toBe(2);
-    expect(got.get('zone-empty')).toEqual({ cpuUtilAvg: null, cpuUtilMax: null, hostsReporting: 0 });
-  });
 });
 
 describe.skipIf(mongoSkipReason !== null)('metering feed', () => {
@@ -254,7 +241,60 @@ describe.skipIf(mongoSkipReason !== null)('metering feed', () => {
   });
 });
 
+/**
+ * The windows contract has two copies: the writer's (subgraphs/metering/windows.ts, the producer that owns the
+ * format, importing nothing from the gateway) and the reader's (datasources/metering/windows.ts). No database:
+ * the two must spell every field position, collection, shard and `_id` the same way.
+ */
+describe('metering windows contract: writer and reader agree', () => {
+  const kinds = ['instance', 'host'] as const;
+  // ~1000 ids: the seeded cloud's servers and hosts, generated UUIDs and hostnames, and ids that need escaping.
+  const tricky = ['a.b', '$x', '50%', '%2E', '$a.b%c', 'x$', '..', '', 'ü-ñ', 'a b'];
+  const ids = [
+    ...small.servers.map((s) => s.id),
+    ...small.hosts.map((h) => h.hostname),
+    ...Array.from({ length: 600 }, (_, i) => {
+      const hex = createHash('sha256').update(`id-${i}`).digest('hex');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    }),
+    ...Array.from({ length: 200 }, (_, i) => `cmp-az${i % 3}-r${String(i % 17).padStart(2, '0')}-h${i}`),
+    ...tricky,
+  ];
+
+  it('has the same field positions, window length and collection names', () => {
+    expect(writerWindows.WindowFields).toEqual(readerWindows.WindowFields);
+    expect(writerWindows.SNAPSHOT_MINUTES).toBe(readerWindows.SNAPSHOT_MINUTES);
+    for (const kind of kinds) {
+      expect(writerWindows.windowCollection(kind)).toBe(readerWindows.windowCollection(kind));
+      expect(writerWindows.windowShardCount(kind)).toBe(readerWindows.windowShardCount(kind));
+    }
+  });
+
+  it('puts every resource in the same shard and spells documents and keys the same way', () => {
+    expect(ids.length).toBeGreaterThanOrEqual(1000);
+    for (const kind of kinds) {
+      for (const id of ids) expect([kind, id, writerWindows.windowShard(kind, id)]).toEqual([kind, id, readerWindows.windowShard(kind, id)]);
+      for (let shard = 0; shard < writerWindows.windowShardCount(kind); shard++) {
+        expect(writerWindows.windowDocId(kind, shard)).toBe(readerWindows.windowDocId(kind, shard));
+        expect(writerWindows.windowDocId(kind, shard, 15)).toBe(readerWindows.windowDocId(kind, shard, 15));
+      }
+    }
+    // Instances really spread over their shards (a broken hash could agree on both sides yet put all in one).
+    expect(new Set(ids.map((id) => writerWindows.windowShard('instance', id))).size).toBe(writerWindows.windowShardCount('instance'));
+    for (const id of ids) expect(writerWindows.windowKey(id)).toBe(readerWindows.windowKey(id));
+    for (const id of tricky) {
+      const key = writerWindows.windowKey(id);
+      expect(key).not.toMatch(/^\$|\./);
+    }
+    expect(['a.b', '$x', '50%'].map(writerWindows.windowKey)).toEqual(['a%2Eb', '%24x', '50%25']);
+  });
+});
+
 describe('local MongoDB for metering', () => {
+  it('keeps its data under the repository\'s .data/ferretdb', () => {
+    expect(DEFAULT_DATA_DIR).toBe(fileURLToPath(new URL('../.data/ferretdb', import.meta.url)));
+  });
+
   it('uses MONGODB_URI when it is set, without starting anything', async () => {
     const saved = process.env.MONGODB_URI;
     process.env.MONGODB_URI = 'mongodb://metering.example.com:27017';

@@ -1,17 +1,17 @@
 // Seeds the metering store for a demo cloud and measures it:
 //   tsx subgraphs/metering/cli.ts seed    [--size small] [--hours 24] [--database mosaic] [--fresh] [--measure]
 //   tsx subgraphs/metering/cli.ts measure [--size small] [--database mosaic]
-// Uses MONGODB_URI when set, otherwise starts a local FerretDB (server/local-mongo.ts, data under .data/ferretdb).
-// `measure` (or seed --measure) times the reads the gateway makes (100 instances over 60 minutes, CPU per zone)
-// and one live sample update, so the cost of the database is known before a benchmark leans on it. On FerretDB
-// each of them scans the collection: expect seconds to minutes on a 24-hour small or medium seed.
+// Uses MONGODB_URI when set, otherwise starts a local FerretDB (subgraphs/ferretdb/local-mongo.ts, data under
+// .data/ferretdb). `measure` (or seed --measure) times the bucket reads a reader makes — one `find` by bucket
+// `_id`s for 100 instances over 60 minutes, one for 1 instance, one for every host's CPU (the per-zone CPU read)
+// — and one live sample update, so the cost of the database is known before a benchmark leans on it. On FerretDB
+// each `$in` read scans the collection: expect seconds to minutes on a 24-hour small or medium seed.
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { buildCloud } from '../seed/build-cloud.ts';
 import type { CloudSize } from '../seed/types.ts';
-import { resolveMongo } from '../../server/local-mongo.ts';
-import { createMeteringStore } from '../../datasources/metering.ts';
-import { METERING_COLLECTION, minuteOf } from './buckets.ts';
+import { resolveMongo } from '../ferretdb/local-mongo.ts';
+import { bucketId, hourStartMinute, METERING_COLLECTION, METERS, minuteOf, HOUR_MINUTES, type BucketDoc, type Meter, type MeteredKind } from './buckets.ts';
 import { seedMetering } from './feeder.ts';
 import { applySamples } from './rollup.ts';
 import { samplesOf } from './samples.ts';
@@ -52,18 +52,27 @@ try {
   }
 
   if (command === 'measure' || values.measure) {
-    const store = createMeteringStore(db);
+    const col = db.collection<BucketDoc>(METERING_COLLECTION);
+    // The hour buckets a window of the last 60 whole minutes before `now` touches: [end - 60, end).
+    const end = minuteOf(now);
+    const hours: number[] = [];
+    for (let h = hourStartMinute(end - 60); h < end; h += HOUR_MINUTES) hours.push(h);
+    const idsOf = (kind: MeteredKind, resources: string[], meters: readonly Meter[]) =>
+      resources.flatMap((r) => meters.flatMap((m) => hours.map((h) => bucketId(kind, r, m, h))));
+    /** One `find` by `_id`s; limit = batchSize = ids so the reply is one batch and the cursor closes. */
+    const read = async (ids: string[]) => (await col.find({ _id: { $in: ids } }, { limit: ids.length, batchSize: ids.length }).toArray()).length;
     const time = async (label: string, fn: () => Promise<unknown>) => {
       roundTrips = 0;
       const t0 = performance.now();
-      await fn();
-      console.log(`${label}: ${(performance.now() - t0).toFixed(0)} ms, ${roundTrips} round trip(s)`);
+      const result = await fn();
+      const docs = typeof result === 'number' ? `, ${result} bucket(s)` : '';
+      console.log(`${label}: ${(performance.now() - t0).toFixed(0)} ms, ${roundTrips} round trip(s)${docs}`);
     };
     const ids = cloud.servers.slice(0, 100).map((s) => s.id);
-    await time('resourceMetrics(100 instances, 60 min)', () => store.resourceMetrics('instance', ids, 60, now));
-    await time('resourceMetrics(1 instance, 60 min)', () => store.resourceMetrics('instance', ids.slice(0, 1), 60, now));
-    const byZone = Object.fromEntries(cloud.zones.map((z) => [z.name, cloud.hosts.filter((h) => h.zoneId === z.id).map((h) => h.hostname)]));
-    await time(`zoneCpuUtil(${cloud.zones.length} zones, ${cloud.hosts.length} hosts, 60 min)`, () => store.zoneCpuUtil(byZone, 60, now));
+    await time(`buckets of ${ids.length} instances × 6 meters, 60 min`, () => read(idsOf('instance', ids, METERS)));
+    await time('buckets of 1 instance × 6 meters, 60 min', () => read(idsOf('instance', ids.slice(0, 1), METERS)));
+    const hostnames = cloud.hosts.map((h) => h.hostname);
+    await time(`cpu_util buckets of ${hostnames.length} hosts (${cloud.zones.length} zones), 60 min`, () => read(idsOf('host', hostnames, ['cpu_util'])));
     const one = samplesOf('instance', ids[0], minuteOf(now)).filter((s) => s.meter === 'cpu_util' && s.index === 0);
     await time('applySamples(1 live sample)', () => applySamples(db, one));
   }

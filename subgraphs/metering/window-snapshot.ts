@@ -1,4 +1,4 @@
-// The demo writer of the pre-aggregated windows (contract in datasources/metering-windows.ts): once a minute,
+// The demo writer of the pre-aggregated windows (their layout in windows.ts): once a minute,
 // every resource's aggregates over the last SNAPSHOT_MINUTES whole minutes. Dashboards and consoles ask for
 // exactly that window, and FerretDB 1.x decodes the whole collection for any filter but an exact `_id` (`$in`
 // included), so one small document per kind keeps their reads fast; other windows come from the hour buckets.
@@ -7,7 +7,7 @@ import type { MeteredKind } from './buckets.ts';
 import { samplesOf } from './samples.ts';
 import {
   SNAPSHOT_MINUTES, WindowFields, windowCollection, windowDocId, windowKey, windowShard, windowShardCount, type WindowDoc,
-} from '../../datasources/metering-windows.ts';
+} from './windows.ts';
 
 /** Aggregates of one resource's generated samples over [end - minutes, end). */
 export function windowOf(kind: MeteredKind, id: string, end: number, minutes = SNAPSHOT_MINUTES): number[] {

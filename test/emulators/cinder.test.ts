@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
-import { NO_FAULTS } from '../../subgraphs/emulator-server.ts';
+import { NO_FAULTS } from '../../subgraphs/emulator/emulator-server.ts';
 
 const sample = (file: string) => JSON.parse(readFileSync(new URL(`../fixtures/openstack-samples/cinder/${file}`, import.meta.url), 'utf8'));
 const LIST_SAMPLE = sample('volumes-list-detailed-response.v3.69.json').volumes[0];

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, statsOf, type DemoCloud } from '../helpers/cloud.ts';
 import { SERVICE_NAMES } from '../../subgraphs/demo-cloud.ts';
-import { NO_FAULTS, type Faults } from '../../subgraphs/emulator-server.ts';
+import { NO_FAULTS, type Faults } from '../../subgraphs/emulator/emulator-server.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX_CLI = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));

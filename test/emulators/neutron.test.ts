@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
-import { NO_FAULTS } from '../../subgraphs/emulator-server.ts';
+import { NO_FAULTS } from '../../subgraphs/emulator/emulator-server.ts';
 
 const sample = (file: string) => JSON.parse(readFileSync(new URL(`../fixtures/openstack-samples/neutron/${file}`, import.meta.url), 'utf8'));
 const PORT_SAMPLE = sample('ports-list-response.json').ports[0];

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
-import { NO_FAULTS } from '../../subgraphs/emulator-server.ts';
+import { NO_FAULTS } from '../../subgraphs/emulator/emulator-server.ts';
 
 const sample = (file: string) => JSON.parse(readFileSync(new URL(`../fixtures/openstack-samples/nova/${file}`, import.meta.url), 'utf8'));
 const SERVER_SAMPLE = sample('servers-details-resp.v2.47.json').servers[0];

@@ -3,7 +3,7 @@
 // pages in front of it. Runs against a real tiny cloud on loopback.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
-import { NO_FAULTS } from '../../subgraphs/emulator-server.ts';
+import { NO_FAULTS } from '../../subgraphs/emulator/emulator-server.ts';
 import type { Host } from '../../subgraphs/seed/types.ts';
 
 let demo: DemoCloud;

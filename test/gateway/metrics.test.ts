@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, issueToken, type DemoCloud } from '../helpers/cloud.ts';
 import { startTestGateway, RUNTIMES, type TestGateway } from '../helpers/gateway.ts';
 import { mongoSkipReason, openTestDb, type TestDb } from '../helpers/mongo.ts';
-import { createMeteringStore } from '../../datasources/metering.ts';
+import { createMeteringStore } from '../../datasources/metering/store.ts';
 import { meteredResources } from '../../subgraphs/metering/feeder.ts';
 import { writeWindowSnapshots, windowOf } from '../../subgraphs/metering/window-snapshot.ts';
 import { minuteOf } from '../../subgraphs/metering/buckets.ts';
-import { WindowFields as F } from '../../datasources/metering-windows.ts';
+import { WindowFields as F } from '../../datasources/metering/windows.ts';
 import { toGlobalId } from '../../resolvers/global-id.ts';
 
 describe.skipIf(mongoSkipReason !== null).each(RUNTIMES)('metrics on %s', (runtime) => {

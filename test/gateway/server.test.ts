@@ -8,7 +8,7 @@ import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { ConfigError, validateConfig } from '../../server/config.ts';
+import { ConfigError, validateConfig } from '../../core/config.ts';
 import { readTypeDefs } from '../../server/schema.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

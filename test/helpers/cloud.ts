@@ -1,7 +1,7 @@
 // Test helpers for the emulated cloud: start it on free loopback ports, get real Keystone tokens, read the
 // emulators' request counters. Each suite starts its own cloud and closes it in afterAll.
 import { startDemoCloud, SERVICE_NAMES, type DemoCloud, type DemoCloudOptions, type ServiceName } from '../../subgraphs/demo-cloud.ts';
-import type { EmulatorStats } from '../../subgraphs/emulator-server.ts';
+import type { EmulatorStats } from '../../subgraphs/emulator/emulator-server.ts';
 
 export type { DemoCloud, ServiceName };
 

@@ -1,11 +1,11 @@
 // Starts the gateway on a free loopback port against a running (test) cloud, for either runtime, and sends
 // GraphQL over real HTTP. Dispose of it with close() in afterAll.
 import type { FastifyInstance } from 'fastify';
-import { validateConfig, type Runtime } from '../../server/config.ts';
+import { validateConfig, type Runtime } from '../../core/config.ts';
 import { createServices, type Services } from '../../server/services.ts';
 import { buildGateway } from '../../server/app.ts';
 import type { DemoCloud } from './cloud.ts';
-import type { MeteringReader } from '../../datasources/metering-reader.ts';
+import type { MeteringReader } from '../../datasources/metering/reader.ts';
 
 export interface TestGateway {
   url: string;

@@ -1,0 +1,135 @@
+// Mosaic's configuration: its types and its one validator. Every option is checked once at start-up with its
+// path in the message (`config: "batching.concurrency" must be an integer from 1 to 256 (got 0)`); an unknown key
+// is an error in every section, so a typo such as `server.prot` fails loudly instead of leaving the default in
+// force; durations and sizes carry their unit in their name; the result is frozen. Reading the file and the
+// environment is server/load-config.ts.
+import { UPSTREAMS, type UpstreamName } from './services.ts';
+
+export type Runtime = 'mercurius' | 'apollo';
+export type CatalogInterface = 'public' | 'internal' | 'admin';
+
+export interface MosaicConfig {
+  server: { host: string; port: number; runtime: Runtime; graphiql: boolean; bodyLimitBytes: number; maxDepth: number };
+  keystone: { url: string; region: string; interface: CatalogInterface; tokenCacheMaxMs: number };
+  legacy: { url: string; apiKey: string };
+  upstreams: Record<UpstreamName, { timeoutMs: number; retries: number }>;
+  batching: { maxWaitMs: number; maxUrlBytes: number; concurrency: number };
+  mongodb: { uri: string | null; database: string; timeoutMs: number };
+  fleet: { cacheTtlMs: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'MOSAIC_ERR_CONFIG';
+}
+
+type Raw = Record<string, unknown>;
+/** A check returns null when the value is acceptable, or what is wrong with it. */
+type Check = (v: unknown) => string | null;
+type Option<T> = readonly [fallback: T, check: Check];
+
+export const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const int = (min: number, max: number): Check => (v) =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be an integer from ${min} to ${max}`;
+const nonEmptyString: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string');
+const anyString: Check = (v) => (typeof v === 'string' ? null : 'must be a string');
+const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+const oneOf = (...values: string[]): Check => (v) => (values.includes(v as string) ? null : `must be one of ${values.join(', ')}`);
+const httpUrl: Check = (v) => {
+  try {
+    const u = new URL(v as string);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? null : 'must be an http(s) URL';
+  } catch {
+    return 'must be an http(s) URL';
+  }
+};
+const mongoUri: Check = (v) => (v === null || (typeof v === 'string' && /^mongodb(\+srv)?:\/\//.test(v)) ? null : 'must be a mongodb:// URI');
+
+/** Every section's options with their defaults and checks: the one place an option is declared. */
+const SECTIONS = {
+  server: {
+    host: ['127.0.0.1', nonEmptyString],
+    port: [4000, int(0, 65_535)],
+    runtime: ['mercurius', oneOf('mercurius', 'apollo')],
+    graphiql: [true, boolean],
+    bodyLimitBytes: [1_048_576, int(0, 100_000_000)],
+    maxDepth: [12, int(0, 100)],
+  },
+  keystone: {
+    url: ['http://127.0.0.1:5000/v3', httpUrl],
+    region: ['RegionOne', nonEmptyString],
+    interface: ['public', oneOf('public', 'internal', 'admin')],
+    tokenCacheMaxMs: [300_000, int(0, 300_000)],
+  },
+  legacy: { url: ['http://127.0.0.1:8080', httpUrl], apiKey: ['', anyString] },
+  batching: { maxWaitMs: [50, int(0, 10_000)], maxUrlBytes: [4_000, int(512, 65_536)], concurrency: [16, int(1, 256)] },
+  mongodb: { uri: [null, mongoUri], database: ['mosaic', nonEmptyString], timeoutMs: [3_000, int(0, 600_000)] },
+  fleet: { cacheTtlMs: [10_000, int(0, 3_600_000)] },
+} as const satisfies Record<string, Record<string, Option<unknown>>>;
+
+const UPSTREAM_OPTIONS = { timeoutMs: [5_000, int(0, 600_000)], retries: [2, int(0, 5)] } as const satisfies Record<string, Option<number>>;
+
+const TOP = [...Object.keys(SECTIONS), 'upstreams'];
+
+function mapping(raw: Raw, path: string, key: string): Raw {
+  const value = raw[key];
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw new ConfigError(`config: "${path ? `${path}.` : ''}${key}" must be a mapping`);
+  return value;
+}
+
+function rejectUnknown(raw: Raw, path: string, known: readonly string[]): void {
+  for (const key of Object.keys(raw)) {
+    const where = path ? `${path}.${key}` : key;
+    if (!known.includes(key)) throw new ConfigError(`config: unknown option "${where}" (known: ${known.join(', ')})`);
+  }
+}
+
+/** One section: unknown keys rejected, each value checked, defaults (or `inherited`) filled in. */
+function readSection<S extends Record<string, Option<unknown>>>(raw: Raw, path: string, options: S, inherited?: Raw): { [K in keyof S]: S[K][0] extends string ? string : S[K][0] } {
+  rejectUnknown(raw, path, Object.keys(options));
+  const out: Raw = {};
+  for (const [key, [fallback, check]] of Object.entries(options)) {
+    const value = raw[key];
+    if (value === undefined) {
+      out[key] = inherited?.[key] ?? fallback;
+      continue;
+    }
+    const problem = check(value);
+    if (problem) throw new ConfigError(`config: "${path}.${key}" ${problem} (got ${JSON.stringify(value)})`);
+    out[key] = value;
+  }
+  return out as never;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (isObject(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates a raw config object (from YAML, merged with env) into a complete, frozen MosaicConfig. */
+export function validateConfig(raw: Raw): MosaicConfig {
+  rejectUnknown(raw, '', TOP);
+  const u = mapping(raw, '', 'upstreams');
+  rejectUnknown(u, 'upstreams', ['default', ...UPSTREAMS]);
+  const base = readSection(mapping(u, 'upstreams', 'default'), 'upstreams.default', UPSTREAM_OPTIONS);
+  const upstreams = Object.fromEntries(UPSTREAMS.map((name) =>
+    [name, readSection(mapping(u, 'upstreams', name), `upstreams.${name}`, UPSTREAM_OPTIONS, base)])) as MosaicConfig['upstreams'];
+  const section = <K extends keyof typeof SECTIONS>(name: K) => readSection(mapping(raw, '', name), name, SECTIONS[name]);
+  const keystone = section('keystone');
+  const legacy = section('legacy');
+  const config = {
+    server: section('server'),
+    keystone: { ...keystone, url: keystone.url.replace(/\/+$/, '') },
+    legacy: { ...legacy, url: legacy.url.replace(/\/+$/, '') },
+    upstreams,
+    batching: section('batching'),
+    mongodb: section('mongodb'),
+    fleet: section('fleet'),
+  };
+  return deepFreeze(config as MosaicConfig);
+}

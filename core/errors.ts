@@ -1,0 +1,69 @@
+// The one error table. Every failure Mosaic reports carries a stable `MOSAIC_ERR_*` code (for logs and
+// support) and one of the public GraphQL `extensions.code` values from DESIGN.md "Errors", so clients can
+// switch on them. Upstream failures add `service` and the upstream's request id. Every code here is listed in
+// the README's "Errors" section; test/core/errors.test.ts fails when the two drift (as fastify checks FST_ERR_*).
+
+export type PublicCode =
+  | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT'
+  | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR' | 'INTERNAL';
+
+export const ERRORS = {
+  MOSAIC_ERR_NO_TOKEN: { code: 'UNAUTHENTICATED', message: 'A Keystone token is required (X-Auth-Token or Authorization: Bearer).' },
+  MOSAIC_ERR_BAD_TOKEN: { code: 'UNAUTHENTICATED', message: 'The token is invalid or has expired.' },
+  MOSAIC_ERR_BAD_CREDENTIALS: { code: 'UNAUTHENTICATED', message: 'Invalid username, password or project.' },
+  MOSAIC_ERR_ADMIN_ONLY: { code: 'FORBIDDEN', message: 'This field is visible to administrators only.' },
+  MOSAIC_ERR_UPSTREAM_FORBIDDEN: { code: 'FORBIDDEN', message: 'The upstream service refused this request for the caller.' },
+  MOSAIC_ERR_NOT_FOUND: { code: 'NOT_FOUND', message: 'No such object.' },
+  MOSAIC_ERR_BAD_ID: { code: 'BAD_USER_INPUT', message: 'Malformed global id.' },
+  MOSAIC_ERR_BAD_CURSOR: { code: 'BAD_USER_INPUT', message: 'Malformed pagination cursor.' },
+  MOSAIC_ERR_BAD_ARGUMENT: { code: 'BAD_USER_INPUT', message: 'Invalid argument.' },
+  MOSAIC_ERR_TOO_DEEP: { code: 'BAD_USER_INPUT', message: 'The query is nested deeper than the limit.' },
+  MOSAIC_ERR_UPSTREAM_TIMEOUT: { code: 'UPSTREAM_TIMEOUT', message: 'The upstream service did not answer in time.' },
+  MOSAIC_ERR_UPSTREAM_UNAVAILABLE: { code: 'UPSTREAM_UNAVAILABLE', message: 'The upstream service is unreachable.' },
+  MOSAIC_ERR_UPSTREAM_STATUS: { code: 'UPSTREAM_ERROR', message: 'The upstream service answered with an error.' },
+  MOSAIC_ERR_UPSTREAM_GARBLED: { code: 'UPSTREAM_ERROR', message: 'The upstream service answered with a malformed body.' },
+  MOSAIC_ERR_NO_ENDPOINT: { code: 'UPSTREAM_UNAVAILABLE', message: 'The service catalog has no endpoint for this service.' },
+  MOSAIC_ERR_METRICS_OFF: { code: 'UPSTREAM_UNAVAILABLE', message: 'Metrics are off: no MongoDB is configured (set MONGODB_URI).' },
+  MOSAIC_ERR_CONFIG: { code: 'INTERNAL', message: 'The configuration is invalid.' },
+  MOSAIC_ERR_INTERNAL: { code: 'INTERNAL', message: 'Internal error.' },
+} as const satisfies Record<string, { code: PublicCode; message: string }>;
+
+export type ErrorName = keyof typeof ERRORS;
+
+export interface UpstreamInfo {
+  /** The upstream service: keystone, nova, cinder, glance, neutron, legacy, mongodb. */
+  service: string;
+  /** The upstream's own request id, when it sent one. */
+  requestId?: string;
+  /** HTTP status, or the legacy `ret` code. */
+  status?: number;
+}
+
+/**
+ * A failure with a stable code; becomes a GraphQLError at the field's path. `cause` keeps the underlying error
+ * for logs (never sent to clients).
+ */
+export class MosaicError extends Error {
+  override readonly name = 'MosaicError';
+  constructor(
+    readonly errorName: ErrorName,
+    message?: string,
+    readonly upstream?: UpstreamInfo,
+    options?: { cause?: unknown },
+  ) {
+    super(message ?? ERRORS[errorName].message, options);
+  }
+  get code(): PublicCode {
+    return ERRORS[this.errorName].code;
+  }
+  get extensions(): Record<string, unknown> {
+    const ext: Record<string, unknown> = { code: this.code, mosaicCode: this.errorName };
+    if (this.upstream) {
+      ext.service = this.upstream.service;
+      if (this.upstream.requestId) ext.upstreamRequestId = this.upstream.requestId;
+      if (this.upstream.status !== undefined) ext.upstreamStatus = this.upstream.status;
+    }
+    return ext;
+  }
+}
+

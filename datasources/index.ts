@@ -1,0 +1,85 @@
+// What other folders use of datasources/: createSources() builds a request's upstream calls (one source per
+// upstream, the caller's token forwarded, endpoints from its catalog), and createLoaders() the request's batching
+// loaders over them, one module per upstream (nova/loaders.ts, cinder/loaders.ts, …) sharing one RequestState.
+// Both are per request; the bench's naive gateway uses createSources() too. Long-lived parts (the HTTP stack,
+// the token validator, the size hints, the metering store) are exported for server/services.ts.
+import type { Caller } from '../core/caller.ts';
+import type { MosaicConfig } from '../core/config.ts';
+import type { CatalogService } from '../core/services.ts';
+import type { UpstreamClient } from './http/client.ts';
+import type { BatchScheduler } from './planner/scheduler.ts';
+import type { SizeHints } from './planner/size-hints.ts';
+import { RequestState } from './planner/request-state.ts';
+import { endpointFor } from './keystone/catalog.ts';
+import { KeystoneSource } from './keystone/source.ts';
+import { keystoneLoaders } from './keystone/loaders.ts';
+import { NovaSource } from './nova/source.ts';
+import { novaLoaders } from './nova/loaders.ts';
+import { CinderSource } from './cinder/source.ts';
+import { cinderLoaders } from './cinder/loaders.ts';
+import { GlanceSource } from './glance/source.ts';
+import { glanceLoaders } from './glance/loaders.ts';
+import { NeutronSource } from './neutron/source.ts';
+import { neutronLoaders } from './neutron/loaders.ts';
+import { RegionControllerSource } from './legacy/source.ts';
+import { legacyLoaders } from './legacy/loaders.ts';
+
+export { createHttpStack, UpstreamClient, type HttpStack, type UpstreamResponse } from './http/client.ts';
+export { BatchScheduler } from './planner/scheduler.ts';
+export { SizeHints } from './planner/size-hints.ts';
+export { KeystoneAuth } from './keystone/auth.ts';
+export { createMeteringStore } from './metering/store.ts';
+export type { MeteringReader } from './metering/reader.ts';
+export { createMetricLoaders, type MetricLoaders } from './metering/loaders.ts';
+export type { VolumeRecord } from './cinder/map.ts';
+export type { StoragePool } from './legacy/map.ts';
+
+export interface Sources {
+  keystone: KeystoneSource;
+  nova: NovaSource;
+  cinder: CinderSource;
+  glance: GlanceSource;
+  neutron: NeutronSource;
+  legacy: RegionControllerSource;
+}
+
+/**
+ * A request's sources. OpenStack endpoints are resolved from the caller's catalog on first use, so a missing
+ * catalog entry fails only the fields that need that service.
+ */
+export function createSources(upstream: UpstreamClient, caller: Caller, config: MosaicConfig): Sources {
+  const lazy = (service: CatalogService) => {
+    let url: string | undefined;
+    return () => (url ??= endpointFor(caller, service, config.keystone.region, config.keystone.interface));
+  };
+  return {
+    keystone: new KeystoneSource(upstream, caller, config.keystone.url),
+    nova: new NovaSource(upstream, caller, lazy('nova')),
+    cinder: new CinderSource(upstream, caller, lazy('cinder')),
+    glance: new GlanceSource(upstream, caller, lazy('glance')),
+    neutron: new NeutronSource(upstream, caller, lazy('neutron')),
+    legacy: new RegionControllerSource(upstream, config.legacy.url, config.legacy.apiKey),
+  };
+}
+
+export interface LoaderDeps {
+  caller: Caller;
+  config: MosaicConfig;
+  scheduler: BatchScheduler;
+  hints: SizeHints;
+}
+
+/** A request's loaders: every upstream's, over one planning state. */
+export function createLoaders(sources: Sources, { caller, config, scheduler, hints }: LoaderDeps) {
+  const state = new RequestState(caller, hints, scheduler, config.batching);
+  return {
+    ...keystoneLoaders(sources.keystone, state),
+    ...novaLoaders(sources.nova, state),
+    ...cinderLoaders(sources.cinder, state),
+    ...glanceLoaders(sources.glance, state),
+    ...neutronLoaders(sources.neutron, state),
+    ...legacyLoaders(sources.legacy, state),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,132 @@
+// Nova's per-request loaders and their candidate plans. Nova has no multi-id or multi-host filter, so a batch of
+// hosts is answered by per-host lists, the hosts' zone lists or the one all-tenants list, and a batch of ids by
+// per-id GETs or the caller's whole list — whichever choose() finds cheapest. Every server any list returns is
+// kept for the request, so a later lookup by id is free.
+import type { Flavor, Instance } from '../../core/domain.ts';
+import { groupBy, mapLimit } from '../../core/collections.ts';
+import { choose } from '../planner/choose.ts';
+import type { RequestState } from '../planner/request-state.ts';
+import { NOVA_PAGE_LIMIT, type NovaSource, type ServerFilters } from './source.ts';
+
+/** A host-scoped key: Nova filters by hostname, the zone lets us choose a zone-wide list instead. */
+export interface HostKey { zoneName: string; hostname: string }
+
+export function novaLoaders(nova: NovaSource, s: RequestState) {
+  const { concurrency } = s.batching;
+  /** Every server this request has listed or fetched, by id. */
+  const known = new Map<string, Instance>();
+  const remember = (list: Instance[]) => {
+    for (const i of list) known.set(i.id, i);
+    return list;
+  };
+  /** Zones whose hosts this request has asked about: their learned sizes estimate an unknown all-tenants list. */
+  const zonesAsked = new Set<string>();
+
+  const allServers = () => s.once('nova:all', async () => {
+    const list = remember(await nova.listServers(s.caller.isAdmin ? { all_tenants: '1' } : {}));
+    s.learn('nova:all', list.length);
+    for (const [zone, servers] of groupBy(list, (i) => i.zoneName)) s.learn(`nova:zone:${zone}`, servers.length);
+    return list;
+  });
+  const inZone = (zone: string) => (list: Instance[]) => list.filter((i) => i.zoneName === zone);
+  const zoneServers = (zone: string) => s.has('nova:all')
+    ? allServers().then(inZone(zone))
+    : s.once(`nova:zone:${zone}`, async () => {
+      const list = remember(await nova.listServers({ all_tenants: '1', availability_zone: zone }));
+      s.learn(`nova:zone:${zone}`, list.length);
+      return list;
+    });
+
+  /** Servers per host (admin only: `host` is an admin filter). */
+  const instancesByHost = s.loader<HostKey, Instance[], string>('instancesByHost', async (keys) => {
+    const zones = [...groupBy(keys, (k) => k.zoneName).keys()];
+    for (const z of zones) zonesAsked.add(z);
+    /** Fetches each zone's servers with `source`, then answers every key from its zone's group. */
+    const grouped = async (source: (zone: string) => Promise<Instance[]>) => {
+      const byZone = new Map<string, Map<string, Instance[]> | Error>();
+      await Promise.all(zones.map(async (z) => {
+        try {
+          byZone.set(z, groupBy(await source(z), (i) => i.hostname ?? ''));
+        } catch (err) {
+          byZone.set(z, err as Error);
+        }
+      }));
+      return keys.map((k) => {
+        const group = byZone.get(k.zoneName)!;
+        return group instanceof Error ? group : group.get(k.hostname) ?? [];
+      });
+    };
+    let knownZoneTotal = 0;
+    for (const z of zonesAsked) knownZoneTotal += s.known(`nova:zone:${z}`) ?? 0;
+    const plan = choose<(Instance[] | Error)[]>([
+      {
+        name: 'per-host',
+        calls: keys.length,
+        run: () => Promise.all(keys.map((k) => s.once(`nova:host:${k.hostname}`, async () =>
+          remember(await nova.listServers({ all_tenants: '1', host: k.hostname }))).catch((e: Error) => e))),
+      },
+      {
+        name: 'zone-lists',
+        calls: s.has('nova:all') ? 0 : zones.reduce((sum, z) => sum + s.listCalls(`nova:zone:${z}`, NOVA_PAGE_LIMIT), 0),
+        run: () => grouped(zoneServers),
+      },
+      {
+        name: 'all-tenants',
+        calls: s.listCalls('nova:all', NOVA_PAGE_LIMIT, knownZoneTotal),
+        run: () => grouped((z) => allServers().then(inZone(z))),
+      },
+    ]);
+    return plan.run();
+  }, { cacheKeyFn: (k) => `${k.zoneName}\u0000${k.hostname}` });
+
+  /** One server by id: per-id GETs, or the caller's whole list when that is fewer calls. */
+  const instance = s.loader<string, Instance | null>('instance', async (ids) => {
+    const unseen = ids.filter((id) => !known.has(id));
+    if (unseen.length === 0) return ids.map((id) => known.get(id) ?? null);
+    const plan = choose<(Instance | null | Error)[]>([
+      {
+        name: 'per-id',
+        calls: unseen.length,
+        run: async () => {
+          const found = await mapLimit(unseen, concurrency, (id) => nova.getServer(id).catch((e: Error) => e));
+          const errors = new Map<string, Error>();
+          found.forEach((f, i) => (f instanceof Error ? errors.set(unseen[i], f) : f && known.set(f.id, f)));
+          return ids.map((id) => known.get(id) ?? errors.get(id) ?? null);
+        },
+      },
+      {
+        name: 'all-servers',
+        calls: s.listCalls('nova:all', NOVA_PAGE_LIMIT),
+        run: async () => {
+          await allServers();
+          return ids.map((id) => known.get(id) ?? null);
+        },
+      },
+    ]);
+    return plan.run();
+  });
+
+  /** Servers a connection page already holds, so their edges need no lookup. */
+  const primeInstances = (list: Instance[]) => {
+    for (const i of remember(list)) instance.prime(i.id, i);
+    return list;
+  };
+
+  /** Servers matching Nova filters (for `instances(filter:)`); the unfiltered list is the shared wide one. */
+  const serverList = (filters: ServerFilters) => {
+    const active = Object.entries(filters).filter(([, v]) => v !== undefined && (!Array.isArray(v) || v.length > 0));
+    if (active.length === 0) return allServers();
+    const params = Object.fromEntries(active);
+    if (s.caller.isAdmin) params.all_tenants = '1';
+    return s.once(`nova:list:${JSON.stringify(params)}`, async () => remember(await nova.listServers(params)));
+  };
+
+  const flavors = () => s.once('nova:flavors', () => nova.flavors());
+  /** A flavor by id (an older Nova's servers carry only the id): one flavors list serves every key. */
+  const flavor = s.loader<string, Flavor | null>('flavor', async (ids) => {
+    const all = new Map((await flavors()).map((f) => [f.id!, f]));
+    return ids.map((id) => all.get(id) ?? null);
+  });
+
+  return { allServers, serverList, primeInstances, instancesByHost, instance, flavors, flavor };
+}

@@ -1,0 +1,76 @@
+// When a request's DataLoader batches are dispatched. Plain DataLoader dispatches on the next tick, so parents
+// of one query level that arrive from different upstream responses (three zones' host lists, answered a few
+// ms apart) split their children into several batches and several upstream calls
+// (https://github.com/graphql/dataloader/issues/276). Here a batch waits until the request has no upstream call
+// in flight — by then every parent of the level has arrived and enqueued its keys — or at most `maxWaitMs`,
+// so one slow upstream cannot hold back an unrelated branch for long. The critical path is unchanged: a level's
+// children could not have finished before the slowest of its parents anyway.
+
+/** The timers the scheduler uses; tests pass a fake clock (test/datasources/scheduler.test.ts). */
+export interface SchedulerClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Runs `fn` after the promise jobs already queued (Node's setImmediate). */
+  setImmediate(fn: () => void): void;
+}
+
+const realClock: SchedulerClock = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setImmediate: (fn) => void setImmediate(fn),
+};
+
+export class BatchScheduler {
+  private inFlight = 0;
+  private waiting: (() => void)[] = [];
+  private checkQueued = false;
+  private timer: unknown;
+
+  constructor(
+    private readonly maxWaitMs: number,
+    private readonly clock: SchedulerClock = realClock,
+  ) {}
+
+  /** Counts an upstream call as in flight until it settles. */
+  track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight++;
+    const done = () => {
+      this.inFlight--;
+      if (this.inFlight === 0) this.queueCheck();
+    };
+    promise.then(done, done);
+    return promise;
+  }
+
+  /** DataLoader's batchScheduleFn. */
+  readonly schedule = (dispatch: () => void): void => {
+    this.waiting.push(dispatch);
+    this.queueCheck();
+    if (this.timer === undefined && this.maxWaitMs > 0) this.timer = this.clock.setTimeout(() => this.flush(), this.maxWaitMs);
+  };
+
+  private queueCheck(): void {
+    if (this.checkQueued || this.waiting.length === 0) return;
+    this.checkQueued = true;
+    // setImmediate runs after the promise jobs of the responses that just arrived, so resolvers fed by them
+    // have enqueued their keys before we look.
+    this.clock.setImmediate(() => {
+      this.checkQueued = false;
+      if (this.inFlight === 0) this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.waiting;
+    this.waiting = [];
+    for (const dispatch of batch) dispatch();
+  }
+}

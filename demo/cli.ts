@@ -1,0 +1,47 @@
+// `mosaic demo` (npm start): the emulated cloud on free loopback ports, its metering in a local FerretDB (or
+// MONGODB_URI), and the gateway on port 4000 — the composition of subgraphs/ and server/ that only a demo needs,
+// kept out of both so that production start-up never loads an emulator or a metering writer.
+//   mosaic demo [--size tiny|small|medium|large] [--latency MS] [--port N] [--runtime R] [--no-metrics]
+import { fail, parseCommandLine, runCli, serverOverrides } from '../server/cli-args.ts';
+import { loadConfig } from '../server/load-config.ts';
+import { serveGateway } from '../server/serve.ts';
+import { startDemoCloud, SERVICE_NAMES } from '../subgraphs/demo-cloud.ts';
+import { startDemoMetering } from './demo-metering.ts';
+
+const SIZES = ['tiny', 'small', 'medium', 'large'] as const;
+
+async function main() {
+  const { values } = parseCommandLine(process.argv.slice(2));
+  const size = (values.size ?? 'small') as (typeof SIZES)[number];
+  if (!SIZES.includes(size)) fail(`mosaic: unknown --size "${size}" (${SIZES.join(', ')})`);
+  const latencyMs = values.latency === undefined ? 0 : Number(values.latency);
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) fail('mosaic: --latency must be a number of milliseconds');
+  // The emulated cloud takes free ports, so the demo never collides with services already on 5000, 8774…
+  const cloud = await startDemoCloud({ size, latencyMs, ports: Object.fromEntries(SERVICE_NAMES.map((n) => [n, 0])) });
+  const config = loadConfig(values.config, { ...process.env, MONGODB_URI: process.env.MONGODB_URI ?? '' }, {
+    ...serverOverrides(values),
+    keystone: { url: cloud.keystoneUrl },
+    legacy: { url: cloud.legacyUrl, apiKey: cloud.legacyApiKey },
+  });
+  const metering = values['no-metrics'] ? null
+    : await startDemoMetering({ uri: config.mongodb.uri ?? undefined, database: config.mongodb.database, cloud: cloud.cloud, log: console.log });
+  const url = await serveGateway(config, metering?.reader ?? null, async () => {
+    await metering?.stop();
+    await cloud.close();
+  });
+  const login = await fetch(`${cloud.keystoneUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'admin' } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }),
+  });
+  const token = login.headers.get('x-subject-token');
+  console.log(`Mosaic demo (${config.server.runtime}, ${size} cloud) on ${url}`);
+  console.log(`GraphQL console: ${url.replace(/\/graphql$/, '/graphiql')}#token=${token}`);
+  console.log(`Emulated Keystone: ${cloud.keystoneUrl}   legacy region controller: ${cloud.legacyUrl}`);
+  console.log('Demo users: admin/admin (admin), alice/alice (project web), bob/bob (project data)');
+  console.log(`Admin token (valid 1 h): ${token}`);
+  console.log(`Try: curl -s ${url} -H 'content-type: application/json' -H 'x-auth-token: ${token}' -d '{"query":"{ zones { name hostCount } }"}'`);
+  if (!metering) console.log('Metrics are off (no MongoDB): set MONGODB_URI, or install Go and run scripts/install-ferretdb.sh.');
+}
+
+runCli(main);

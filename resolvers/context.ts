@@ -1,0 +1,30 @@
+// The context every resolver receives, as resolvers see it (server/context.ts builds it per request). Declared
+// here, beside its readers, so resolvers and the generated types depend on nothing in server/.
+import type { Caller } from '../core/caller.ts';
+import type { MosaicConfig } from '../core/config.ts';
+import type { FleetRecord } from '../core/domain.ts';
+import type { MosaicError } from '../core/errors.ts';
+import type { TtlCache } from '../core/ttl-cache.ts';
+import type { KeystoneAuth, Loaders, MetricLoaders, UpstreamClient } from '../datasources/index.ts';
+
+/** The long-lived parts resolvers use: config, the token validator (for login) and the dashboard cache. */
+export interface GraphServices {
+  config: MosaicConfig;
+  keystone: KeystoneAuth;
+  /** Dashboard results per tenant scope, for fleet.cacheTtlMs. */
+  fleetCache: TtlCache<FleetRecord>;
+}
+
+export interface GraphContext {
+  requestId: string;
+  services: GraphServices;
+  upstream: UpstreamClient;
+  /** The caller, or null when the request carried no (valid) token. */
+  callerOrNull: Caller | null;
+  /** Why there is no caller, raised by `caller` and `loaders`. */
+  authError: MosaicError | null;
+  /** The caller; throws UNAUTHENTICATED when there is none. */
+  readonly caller: Caller;
+  readonly loaders: Loaders;
+  readonly metrics: MetricLoaders;
+}

@@ -1,0 +1,60 @@
+// The fleet dashboard's figures per zone, an aggregate over the loaders, computed from wide lists only — the zones and their hosts from the
+// region controller, every server from Nova (all_tenants), every volume from Cinder and the storage pools'
+// usage — never a per-host fan-out. CPU utilisation comes from metering separately (it has its own window).
+// Each figure depends on one or two upstreams; when one fails, only the figures it feeds carry its error
+// (a field's value may be an Error, which the ZoneStats resolvers raise at that field's path).
+import type { Loaders, VolumeRecord } from '../datasources/index.ts';
+import type { Flavor, FleetRecord, Host, Instance, ZoneStatsRecord } from '../core/domain.ts';
+import { groupBy } from '../core/collections.ts';
+
+type Settled<T> = T | Error;
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.catch((e: Error) => e);
+const ok = <T>(v: Settled<T>): v is T => !(v instanceof Error);
+/** Applies fn when every input is a value; otherwise the first error. */
+function derive<T>(inputs: Settled<unknown>[], fn: () => T): Settled<T> {
+  const failed = inputs.find((i) => i instanceof Error) as Error | undefined;
+  return failed ?? fn();
+}
+
+export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
+  // Without the zone list there is nothing to lay the figures out by: that one failure fails `fleet`.
+  const [zones, servers, volumes, storages] = await Promise.all([
+    loaders.zones(), settle(loaders.allServers()), settle(loaders.allVolumes()), settle(loaders.storages()),
+  ]);
+  const hostLists = await Promise.all(zones.map((z) => settle(loaders.hostsByZone.load(z.id))));
+  // An older Nova sends only flavor ids; look those up once.
+  const needsFlavors = ok(servers) && servers.some((s) => !('name' in s.flavor));
+  const flavors = needsFlavors ? await settle(loaders.flavors()) : [];
+  const flavorById = ok(flavors) ? new Map(flavors.map((f) => [f.id, f])) : new Map<string | null, Flavor>();
+  const flavorOf = (f: Flavor | { id: string }): Flavor | undefined => ('name' in f ? f : flavorById.get(f.id));
+
+  const serversByZone = ok(servers) ? groupBy(servers.filter((s) => s.status !== 'DELETED'), (s) => s.zoneName) : new Map<string | null, Instance[]>();
+  const volumesByZone = ok(volumes) ? groupBy(volumes, (v) => v.disk.zoneName) : new Map<string | null, VolumeRecord[]>();
+  const legacyGbByZone = new Map<number, number>();
+  if (ok(storages)) for (const s of storages) legacyGbByZone.set(s.zoneId, (legacyGbByZone.get(s.zoneId) ?? 0) + s.usedGb);
+
+  const stats: ZoneStatsRecord[] = zones.map((zone, i) => {
+    const hosts = hostLists[i];
+    const zoneServers = serversByZone.get(zone.name) ?? [];
+    const onHosts = (fn: (h: Host[]) => number) => derive([hosts], () => fn(hosts as Host[]));
+    const allocated = (pick: (f: Flavor) => number) => derive([servers, flavors], () => zoneServers.reduce((sum, s) => sum + (pick(flavorOf(s.flavor) ?? ({} as Flavor)) ?? 0), 0));
+    return {
+      zone,
+      hostCount: onHosts((h) => h.length),
+      hostsOnline: onHosts((h) => h.filter((x) => x.status === 'ONLINE').length),
+      instanceCount: derive([servers], () => zoneServers.length),
+      instancesByStatus: derive([servers], () => [...groupBy(zoneServers, (s) => s.status)]
+        .map(([status, list]) => ({ status, count: list.length }))
+        .sort((a, b) => a.status.localeCompare(b.status))),
+      vcpusTotal: onHosts((h) => h.reduce((sum, x) => sum + x.capacity.vcpus, 0)),
+      vcpusAllocated: allocated((f) => f.vcpus),
+      memoryMbTotal: onHosts((h) => h.reduce((sum, x) => sum + x.capacity.memoryMb, 0)),
+      memoryMbAllocated: allocated((f) => f.ramMb),
+      diskGbProvisioned: derive([volumes, storages], () =>
+        (volumesByZone.get(zone.name) ?? []).reduce((sum, v) => sum + v.disk.sizeGb, 0) + (legacyGbByZone.get(zone.id) ?? 0)),
+      hostnames: derive([hosts], () => (hosts as Host[]).map((h) => h.hostname)),
+    };
+  });
+  const partial = [servers, volumes, storages, flavors, ...hostLists].some((v) => v instanceof Error);
+  return { zones: stats, computedAt: new Date(), partial };
+}
