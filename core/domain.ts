@@ -77,15 +77,3 @@ export interface ResourceMetricsRecord {
   netRxBytes: number | null; netTxBytes: number | null; diskReadIops: number | null; diskWriteIops: number | null;
 }
 
-/** Dashboard figures of one zone; a figure whose upstream failed holds that Error instead. */
-export interface ZoneStatsRecord {
-  zone: Zone; hostCount: number | Error; hostsOnline: number | Error; instanceCount: number | Error;
-  instancesByStatus: { status: string; count: number }[] | Error;
-  vcpusTotal: number | Error; vcpusAllocated: number | Error; memoryMbTotal: number | Error; memoryMbAllocated: number | Error;
-  diskGbProvisioned: number | Error;
-  /** Hostnames of the zone's hosts, for the metering lookup of cpuUtilAvg (the mean of the hosts' averages). */
-  hostnames: string[] | Error;
-}
-
-/** `partial` when some upstream failed: such a result is answered but not cached. */
-export interface FleetRecord { zones: ZoneStatsRecord[]; computedAt: Date; partial: boolean }

@@ -2,9 +2,9 @@
 // here, beside its readers, so resolvers and the generated types depend on nothing in server/.
 import type { Caller } from '../core/caller.ts';
 import type { MosaicConfig } from '../core/config.ts';
-import type { FleetRecord } from '../core/domain.ts';
 import type { MosaicError } from '../core/errors.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
+import type { FleetRecord } from './fleet-stats.ts';
 import type { KeystoneAuth, Loaders, MetricLoaders, UpstreamClient } from '../datasources/index.ts';
 
 /** The long-lived parts resolvers use: config, the token validator (for login) and the dashboard cache. */

@@ -1,13 +1,28 @@
-// The fleet dashboard's figures per zone, an aggregate over the loaders, computed from wide lists only — the zones and their hosts from the
-// region controller, every server from Nova (all_tenants), every volume from Cinder and the storage pools'
-// usage — never a per-host fan-out. CPU utilisation comes from metering separately (it has its own window).
-// Each figure depends on one or two upstreams; when one fails, only the figures it feeds carry its error
-// (a field's value may be an Error, which the ZoneStats resolvers raise at that field's path).
+// The fleet dashboard's figures per zone: an aggregate over the loaders, computed from wide lists only — the
+// zones and their hosts from the region controller, every server from Nova (all_tenants), every volume from
+// Cinder and the storage pools' usage — never a per-host fan-out. CPU utilisation comes from metering separately
+// (it has its own window; resolvers/fleet.ts). Each figure depends on one or two upstreams; when one fails, only
+// the figures it feeds hold its error, and both runtimes raise an Error value at that field's path. A new figure
+// is a field in schema/metrics.graphql and a line here (record type and computation).
 import type { Loaders, VolumeRecord } from '../datasources/index.ts';
-import type { Flavor, FleetRecord, Host, Instance, ZoneStatsRecord } from '../core/domain.ts';
+import type { Flavor, Host, Instance, Zone } from '../core/domain.ts';
 import { groupBy } from '../core/collections.ts';
 
 type Settled<T> = T | Error;
+
+/** Dashboard figures of one zone; a figure whose upstream failed holds that Error instead. */
+export interface ZoneStatsRecord {
+  zone: Zone; hostCount: number | Error; hostsOnline: number | Error; instanceCount: number | Error;
+  instancesByStatus: { status: string; count: number }[] | Error;
+  vcpusTotal: number | Error; vcpusAllocated: number | Error; memoryMbTotal: number | Error; memoryMbAllocated: number | Error;
+  diskGbProvisioned: number | Error;
+  /** Hostnames of the zone's hosts, for the metering lookup of cpuUtilAvg (the mean of the hosts' averages). */
+  hostnames: string[] | Error;
+}
+
+/** `partial` when some upstream failed: such a result is answered but not cached. */
+export interface FleetRecord { zones: ZoneStatsRecord[]; computedAt: Date; partial: boolean }
+
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.catch((e: Error) => e);
 const ok = <T>(v: Settled<T>): v is T => !(v instanceof Error);
 /** Applies fn when every input is a value; otherwise the first error. */

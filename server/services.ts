@@ -3,7 +3,7 @@
 // metering store and the dashboard cache. Nothing here holds caller-visible data unless it is keyed by the
 // caller's tenant scope.
 import type { MosaicConfig } from '../core/config.ts';
-import type { FleetRecord } from '../core/domain.ts';
+import type { FleetRecord } from '../resolvers/fleet-stats.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { KeystoneAuth, SizeHints, createHttpStack, type HttpStack, type MeteringReader } from '../datasources/index.ts';
 import type { GraphServices } from '../resolvers/context.ts';
