@@ -12,7 +12,13 @@ const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(BENCH_DIR, '..');
 const TSX = ['--import', 'tsx'];
 
-export interface Sample { cpuUs: number; rss: number; peakRss: number; inFlight: number; requests: number }
+export interface Sample {
+  cpuUs: number;
+  rss: number;
+  peakRss: number;
+  inFlight: number;
+  requests: number;
+}
 
 /** Ends a child we started: SIGTERM, then SIGKILL if it has not gone after a few seconds. */
 function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
@@ -29,7 +35,8 @@ function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
 
 export async function startCloudChild(size: string, latencyMs: number): Promise<{ info: CloudInfo; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [...TSX, path.join(BENCH_DIR, 'cloud-process.ts'), '--size', size, '--latency', String(latencyMs)], {
-    cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = readline.createInterface({ input: child.stdout! });
   const info = await new Promise<CloudInfo>((resolve, reject) => {
@@ -50,7 +57,11 @@ export interface GatewayChild {
 }
 
 export async function startGatewayChild(options: GatewayChildOptions): Promise<GatewayChild> {
-  const child = fork(path.join(BENCH_DIR, 'gateway-process.ts'), [JSON.stringify(options)], { cwd: ROOT, execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(BENCH_DIR, 'gateway-process.ts'), [JSON.stringify(options)], {
+    cwd: ROOT,
+    execArgv: TSX,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let nextId = 1;
   const pending = new Map<number, { resolve: (s: Sample) => void; reject: (e: Error) => void }>();
   const url = await new Promise<string>((resolve, reject) => {
@@ -59,7 +70,9 @@ export async function startGatewayChild(options: GatewayChildOptions): Promise<G
       if (m.type === 'ready') resolve(m.url);
       else if (m.type === 'error') reject(new Error(`the ${options.variant} gateway failed to start: ${m.message}`));
       else if (m.type === 'sample') {
-        pending.get(m.id)?.resolve({ cpuUs: m.cpuUserUs + m.cpuSystemUs, rss: m.rss, peakRss: m.peakRss, inFlight: m.inFlight, requests: m.requests });
+        pending
+          .get(m.id)
+          ?.resolve({ cpuUs: m.cpuUserUs + m.cpuSystemUs, rss: m.rss, peakRss: m.peakRss, inFlight: m.inFlight, requests: m.requests });
         pending.delete(m.id);
       }
     });
@@ -75,17 +88,18 @@ export async function startGatewayChild(options: GatewayChildOptions): Promise<G
   return {
     url,
     pid: child.pid!,
-    sample: (resetPeak = false) => new Promise<Sample>((resolve, reject) => {
-      if (exited) return reject(new Error(exited));
-      const id = nextId++;
-      // A gateway too busy to answer IPC for a minute is as good as gone.
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error(`the ${options.variant} gateway did not answer for 60 s`));
-      }, 60_000);
-      pending.set(id, { resolve: (s) => (clearTimeout(timer), resolve(s)), reject: (e) => (clearTimeout(timer), reject(e)) });
-      child.send({ type: 'sample', id, resetPeak });
-    }),
+    sample: (resetPeak = false) =>
+      new Promise<Sample>((resolve, reject) => {
+        if (exited) return reject(new Error(exited));
+        const id = nextId++;
+        // A gateway too busy to answer IPC for a minute is as good as gone.
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`the ${options.variant} gateway did not answer for 60 s`));
+        }, 60_000);
+        pending.set(id, { resolve: (s) => (clearTimeout(timer), resolve(s)), reject: (e) => (clearTimeout(timer), reject(e)) });
+        child.send({ type: 'sample', id, resetPeak });
+      }),
     stop: () => stopChild(child),
   };
 }

@@ -47,8 +47,12 @@ if (!('unavailable' in mongo)) {
   };
 }
 const info: CloudInfo = {
-  urls: cloud.urls, keystoneUrl: cloud.keystoneUrl, legacyUrl: cloud.legacyUrl, legacyApiKey: cloud.legacyApiKey,
-  mongoUri: 'unavailable' in mongo ? null : mongo.uri, mongoDatabase,
+  urls: cloud.urls,
+  keystoneUrl: cloud.keystoneUrl,
+  legacyUrl: cloud.legacyUrl,
+  legacyApiKey: cloud.legacyApiKey,
+  mongoUri: 'unavailable' in mongo ? null : mongo.uri,
+  mongoDatabase,
   ...('unavailable' in mongo ? { mongoUnavailable: mongo.unavailable } : {}),
 };
 process.stdout.write(`${JSON.stringify(info)}\n`);

@@ -13,8 +13,21 @@ import type { CloudSize } from '../subgraphs/seed/types.ts';
 import { createKeystone } from '../subgraphs/keystone/keystone.ts';
 import { createNova } from '../subgraphs/nova/nova.ts';
 
-interface Histogram { average: number; mean: number; p50: number; p99: number; total: number }
-interface AutocannonResult { requests: Histogram; latency: Histogram; throughput: Histogram; errors: number; non2xx: number; timeouts: number }
+interface Histogram {
+  average: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  total: number;
+}
+interface AutocannonResult {
+  requests: Histogram;
+  latency: Histogram;
+  throughput: Histogram;
+  errors: number;
+  non2xx: number;
+  timeouts: number;
+}
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 // autocannon ships no types; it is CommonJS.
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
@@ -60,12 +73,18 @@ console.log(`cloud ${values.size}: ${cloud.servers.length} servers; GET ${url.re
 console.log(`autocannon: ${values.connections} connections, ${values.duration} s, load generator in a worker thread`);
 const elu0 = performance.eventLoopUtilization();
 const result = await autocannon({
-  url, headers, connections: Number(values.connections), duration: Number(values.duration), workers: 1,
+  url,
+  headers,
+  connections: Number(values.connections),
+  duration: Number(values.duration),
+  workers: 1,
 });
 // How busy the emulators' event loop was: near 1.0 means the emulator, not the load generator, is the limit.
 const elu = performance.eventLoopUtilization(elu0).utilization;
 const bytesPerResponse = result.requests.total > 0 ? Math.round(result.throughput.total / result.requests.total) : 0;
-console.log(`requests/s     ${result.requests.average.toFixed(0)} (total ${result.requests.total}, errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts})`);
+console.log(
+  `requests/s     ${result.requests.average.toFixed(0)} (total ${result.requests.total}, errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts})`,
+);
 console.log(`latency        p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, mean ${result.latency.mean.toFixed(2)} ms`);
 console.log(`bytes/response ${bytesPerResponse} (${(result.throughput.average / 1_048_576).toFixed(1)} MiB/s)`);
 console.log(`emulator event-loop utilisation ${(elu * 100).toFixed(0)}% (one Node process = one core)`);

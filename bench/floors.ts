@@ -33,7 +33,12 @@ export interface Floor {
 }
 
 /** One way to fetch something at a level: how many calls, and how many of them must follow each other. */
-interface Fetch { service: Service; calls: number; sequential: number; how: string }
+interface Fetch {
+  service: Service;
+  calls: number;
+  sequential: number;
+  how: string;
+}
 
 const PAGE = 1000; // Nova and Cinder osapi_max_limit
 const LEGACY_PAGE = 100;
@@ -53,8 +58,7 @@ function glanceChunks(ids: number, glanceUrl: string): number {
   return Math.ceil(ids / perChunk);
 }
 
-const cheapest = (options: Fetch[]): Fetch =>
-  options.filter((o) => o.calls >= 0).sort((a, b) => a.calls - b.calls || a.sequential - b.sequential)[0];
+const cheapest = (options: Fetch[]): Fetch => options.filter((o) => o.calls >= 0).sort((a, b) => a.calls - b.calls || a.sequential - b.sequential)[0];
 
 function groupCount<T>(items: T[], key: (t: T) => string): Map<string, number> {
   const m = new Map<string, number>();
@@ -111,8 +115,18 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
     const zoneSeq = Math.max(...zones.map((z) => markerPages(perZone.get(z) ?? 0)));
     return cheapest([
       { service: 'nova', calls: hostCalls, sequential: 1, how: `one servers/detail?host= per host (${hostnames.length} hosts)` },
-      { service: 'nova', calls: zoneCalls, sequential: zoneSeq, how: `servers/detail?availability_zone= per zone, floor(n/1000)+1 pages each (${zones.map((z) => perZone.get(z) ?? 0).join('+')} servers)` },
-      { service: 'nova', calls: markerPages(f.servers.length), sequential: markerPages(f.servers.length), how: `all_tenants list, floor(${f.servers.length}/1000)+1 pages` },
+      {
+        service: 'nova',
+        calls: zoneCalls,
+        sequential: zoneSeq,
+        how: `servers/detail?availability_zone= per zone, floor(n/1000)+1 pages each (${zones.map((z) => perZone.get(z) ?? 0).join('+')} servers)`,
+      },
+      {
+        service: 'nova',
+        calls: markerPages(f.servers.length),
+        sequential: markerPages(f.servers.length),
+        how: `all_tenants list, floor(${f.servers.length}/1000)+1 pages`,
+      },
     ]);
   };
   /** Cinder volumes of a set of servers: single GETs, the zone's list or the all_tenants list. */
@@ -120,11 +134,21 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
     const single = attachedVolumes(list);
     const options: Fetch[] = [
       { service: 'cinder', calls: single, sequential: 1, how: `one GET volumes/{id} per attached volume (${single})` },
-      { service: 'cinder', calls: markerPages(scopeVolumes), sequential: markerPages(scopeVolumes), how: `${scope} volumes/detail, floor(${scopeVolumes}/1000)+1 pages` },
+      {
+        service: 'cinder',
+        calls: markerPages(scopeVolumes),
+        sequential: markerPages(scopeVolumes),
+        how: `${scope} volumes/detail, floor(${scopeVolumes}/1000)+1 pages`,
+      },
     ];
     if (zone) {
       const inZone = cloud.volumes.filter((v) => v.zone === zone).length;
-      options.push({ service: 'cinder', calls: markerPages(inZone), sequential: markerPages(inZone), how: `volumes/detail?availability_zone=${zone}, floor(${inZone}/1000)+1 pages` });
+      options.push({
+        service: 'cinder',
+        calls: markerPages(inZone),
+        sequential: markerPages(inZone),
+        how: `volumes/detail?availability_zone=${zone}, floor(${inZone}/1000)+1 pages`,
+      });
     }
     return cheapest(options);
   };
@@ -132,7 +156,12 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
     const n = distinctImages(list);
     return { service: 'glance', calls: glanceChunks(n, glanceUrl), sequential: 1, how: `images?id=in: chunks under 4 KB for ${n} distinct images` };
   };
-  const legacyDisks = (n: number): Fetch => ({ service: 'legacy', calls: Math.ceil(n / LEGACY_MAX_IDS), sequential: 1, how: `disks?instance_uuids= chunks of 50 for ${n} instances` });
+  const legacyDisks = (n: number): Fetch => ({
+    service: 'legacy',
+    calls: Math.ceil(n / LEGACY_MAX_IDS),
+    sequential: 1,
+    how: `disks?instance_uuids= chunks of 50 for ${n} instances`,
+  });
   const zonesCall: Fetch = { service: 'legacy', calls: 1, sequential: 1, how: 'GET /zones' };
   const hostsOfZones = (zones: string[]): Fetch => ({
     service: 'legacy',
@@ -141,9 +170,12 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
     how: `zones/{id}/hosts per zone (no multi-zone filter), pages of 100 (${zones.map((z) => f.hostsInZone.get(z) ?? 0).join('+')} hosts)`,
   });
   const projects: Fetch = { service: 'keystone', calls: 1, sequential: 1, how: 'GET /v3/projects (token validation is cached: 0)' };
-  const ports = (list: Server[]): Fetch | null => (list.length ? { service: 'neutron', calls: 1, sequential: 1, how: 'GET ports (not paged): one call' } : null);
+  const ports = (list: Server[]): Fetch | null =>
+    list.length ? { service: 'neutron', calls: 1, sequential: 1, how: 'GET ports (not paged): one call' } : null;
   const fips = (list: Server[]): Fetch | null =>
-    (list.some((s) => f.withFip.has(s.id)) ? { service: 'neutron', calls: 1, sequential: 1, how: 'GET floatingips by the addresses Nova reports: one call' } : null);
+    list.some((s) => f.withFip.has(s.id))
+      ? { service: 'neutron', calls: 1, sequential: 1, how: 'GET floatingips by the addresses Nova reports: one call' }
+      : null;
 
   const floors: Record<string, Floor> = {};
   const zoneNames = cloud.zones.map((z) => z.name);
@@ -152,9 +184,15 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
     switch (w.name) {
       case 'fleet-tree': {
         // zones → hosts → instances → {image, disks}; the flavor is embedded in the server (microversion ≥ 2.47).
-        plan.level(zonesCall)
+        plan
+          .level(zonesCall)
           .level(hostsOfZones(zoneNames))
-          .level(novaByHosts(cloud.hosts.map((h) => h.hostname), zoneNames))
+          .level(
+            novaByHosts(
+              cloud.hosts.map((h) => h.hostname),
+              zoneNames,
+            ),
+          )
           .level(glance(f.servers), cinderFor(f.servers), legacyDisks(f.servers.length));
         break;
       }
@@ -163,7 +201,8 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
         const zone = f.zoneName(w.picks.zoneId!);
         const inZone = f.servers.filter((s) => s.zone === zone);
         const hosts = cloud.hosts.filter((h) => h.zoneId === w.picks.zoneId).map((h) => h.hostname);
-        plan.level(zonesCall)
+        plan
+          .level(zonesCall)
           .level(hostsOfZones([zone]))
           .level(novaByHosts(hosts, [zone]))
           .level(projects, glance(inZone), cinderFor(inZone, zone), legacyDisks(inZone.length), ports(inZone), fips(inZone));
@@ -174,14 +213,35 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
         // cpuUtilAvg reads MongoDB, which is not an HTTP upstream (and answers an error until it is wired).
         const zoneSeq = Math.max(...zoneNames.map((z) => markerPages(f.servers.filter((s) => s.zone === z).length)));
         const nova = cheapest([
-          { service: 'nova', calls: markerPages(f.servers.length), sequential: markerPages(f.servers.length), how: `all_tenants servers/detail, floor(${f.servers.length}/1000)+1 pages` },
-          { service: 'nova', calls: zoneNames.reduce((n, z) => n + markerPages(f.servers.filter((s) => s.zone === z).length), 0), sequential: zoneSeq, how: 'servers/detail per zone' },
+          {
+            service: 'nova',
+            calls: markerPages(f.servers.length),
+            sequential: markerPages(f.servers.length),
+            how: `all_tenants servers/detail, floor(${f.servers.length}/1000)+1 pages`,
+          },
+          {
+            service: 'nova',
+            calls: zoneNames.reduce((n, z) => n + markerPages(f.servers.filter((s) => s.zone === z).length), 0),
+            sequential: zoneSeq,
+            how: 'servers/detail per zone',
+          },
         ]);
         const cinder = cheapest([
-          { service: 'cinder', calls: markerPages(allVolumes), sequential: markerPages(allVolumes), how: `all_tenants volumes/detail, floor(${allVolumes}/1000)+1 pages` },
-          { service: 'cinder', calls: zoneNames.reduce((n, z) => n + markerPages(cloud.volumes.filter((v) => v.zone === z).length), 0), sequential: Math.max(...zoneNames.map((z) => markerPages(cloud.volumes.filter((v) => v.zone === z).length))), how: 'volumes/detail per zone' },
+          {
+            service: 'cinder',
+            calls: markerPages(allVolumes),
+            sequential: markerPages(allVolumes),
+            how: `all_tenants volumes/detail, floor(${allVolumes}/1000)+1 pages`,
+          },
+          {
+            service: 'cinder',
+            calls: zoneNames.reduce((n, z) => n + markerPages(cloud.volumes.filter((v) => v.zone === z).length), 0),
+            sequential: Math.max(...zoneNames.map((z) => markerPages(cloud.volumes.filter((v) => v.zone === z).length))),
+            how: 'volumes/detail per zone',
+          },
         ]);
-        plan.level(zonesCall, { service: 'legacy', calls: 1, sequential: 1, how: 'GET /storages (legacy disk usage)' }, nova, cinder)
+        plan
+          .level(zonesCall, { service: 'legacy', calls: 1, sequential: 1, how: 'GET /storages (legacy disk usage)' }, nova, cinder)
           .level(hostsOfZones(zoneNames));
         break;
       }
@@ -189,9 +249,17 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
         // instance → {project, zone, host, image, disks, ports, floatingIps}; the host has no hostname filter in
         // the CMDB, so it is the zone's host list, one level after /zones (3 levels).
         const s = w.picks.instance!;
-        plan.level({ service: 'nova', calls: 1, sequential: 1, how: 'GET servers/{id}' })
-          .level(projects, zonesCall, s.imageId ? { service: 'glance', calls: 1, sequential: 1, how: 'one image' } : null,
-            cinderFor([s]), legacyDisks(1), ports([s]), fips([s]))
+        plan
+          .level({ service: 'nova', calls: 1, sequential: 1, how: 'GET servers/{id}' })
+          .level(
+            projects,
+            zonesCall,
+            s.imageId ? { service: 'glance', calls: 1, sequential: 1, how: 'one image' } : null,
+            cinderFor([s]),
+            legacyDisks(1),
+            ports([s]),
+            fips([s]),
+          )
           .level(hostsOfZones([s.zone]));
         break;
       }
@@ -202,8 +270,14 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
         const ordered = [...own].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
         const page = ordered.slice(0, Number(w.variables.first ?? 50));
         const projectVolumes = cloud.volumes.filter((v) => v.projectId === own[0]?.projectId).length;
-        plan.level({ service: 'nova', calls: markerPages(own.length), sequential: markerPages(own.length), how: `the project's servers/detail, floor(${own.length}/1000)+1 pages` })
-          .level(glance(page), cinderFor(page, undefined, projectVolumes, 'the project\'s'), legacyDisks(page.length), fips(page));
+        plan
+          .level({
+            service: 'nova',
+            calls: markerPages(own.length),
+            sequential: markerPages(own.length),
+            how: `the project's servers/detail, floor(${own.length}/1000)+1 pages`,
+          })
+          .level(glance(page), cinderFor(page, undefined, projectVolumes, "the project's"), legacyDisks(page.length), fips(page));
         break;
       }
       case 'sdk-nodes': {
@@ -212,21 +286,37 @@ export function computeFloors(cloud: Cloud, workloads: Workload[], glanceUrl = '
         plan.level(
           cheapest([
             { service: 'nova', calls: n.instances.length, sequential: 1, how: `GET servers/{id} × ${n.instances.length}` },
-            { service: 'nova', calls: markerPages(f.servers.length), sequential: markerPages(f.servers.length), how: `all_tenants list, floor(${f.servers.length}/1000)+1 pages` },
+            {
+              service: 'nova',
+              calls: markerPages(f.servers.length),
+              sequential: markerPages(f.servers.length),
+              how: `all_tenants list, floor(${f.servers.length}/1000)+1 pages`,
+            },
           ]),
           { service: 'legacy', calls: Math.ceil(n.hostIds.length / LEGACY_MAX_IDS), sequential: 1, how: `hosts?ids= for ${n.hostIds.length} hosts` },
           { service: 'legacy', calls: n.legacyDiskIds.length, sequential: 1, how: `GET /disks/{id} × ${n.legacyDiskIds.length}` },
           n.zoneIds.length ? zonesCall : null,
           cheapest([
             { service: 'cinder', calls: n.volumeIds.length, sequential: 1, how: `GET volumes/{id} × ${n.volumeIds.length}` },
-            { service: 'cinder', calls: markerPages(allVolumes), sequential: markerPages(allVolumes), how: `all_tenants volumes/detail, floor(${allVolumes}/1000)+1 pages` },
+            {
+              service: 'cinder',
+              calls: markerPages(allVolumes),
+              sequential: markerPages(allVolumes),
+              how: `all_tenants volumes/detail, floor(${allVolumes}/1000)+1 pages`,
+            },
           ]),
         );
         break;
       }
       default:
         // A query added to test/fixtures/queries without a floor here is still run; its floor is unknown.
-        floors[w.name] = { calls: Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<Service, number>, total: Number.NaN, levels: Number.NaN, rounds: Number.NaN, notes: ['no floor defined'] };
+        floors[w.name] = {
+          calls: Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<Service, number>,
+          total: Number.NaN,
+          levels: Number.NaN,
+          rounds: Number.NaN,
+          notes: ['no floor defined'],
+        };
         continue;
     }
     floors[w.name] = plan.floor();

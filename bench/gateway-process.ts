@@ -48,9 +48,7 @@ async function main() {
     metering = createMeteringStore(client.db(options.mongoDatabase), { client });
   }
   const services = createServices(config, metering);
-  const app = options.variant === 'naive'
-    ? await buildNaiveGateway(services)
-    : await buildGateway(services, { runtime: config.server.runtime });
+  const app = options.variant === 'naive' ? await buildNaiveGateway(services) : await buildGateway(services, { runtime: config.server.runtime });
 
   // Requests received and in flight: CPU per request divides by the first; the parent waits on the second.
   let inFlight = 0;

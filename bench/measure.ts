@@ -7,8 +7,23 @@ import type { CloudInfo } from './cloud-process.ts';
 import type { GatewayChild, Sample } from './children.ts';
 import { SERVICES, type Service } from './floors.ts';
 
-interface Histogram { average: number; mean: number; min: number; max: number; p50: number; p99: number; total: number }
-interface AutocannonResult { requests: Histogram; latency: Histogram; errors: number; timeouts: number; non2xx: number; duration: number }
+interface Histogram {
+  average: number;
+  mean: number;
+  min: number;
+  max: number;
+  p50: number;
+  p99: number;
+  total: number;
+}
+interface AutocannonResult {
+  requests: Histogram;
+  latency: Histogram;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+}
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 // autocannon ships no types; it is CommonJS.
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
@@ -48,10 +63,12 @@ export async function countCalls(cloud: CloudInfo, gatewayUrl: string, r: Graphq
   const started = performance.now();
   const { body } = await postGraphql(gatewayUrl, r);
   const elapsedMs = performance.now() - started;
-  const stats = await Promise.all(SERVICES.map(async (s) => {
-    const res = await fetch(`${cloud.urls[s]}/_emulator/stats`);
-    return [s, (await res.json()) as { total: number; byRoute: Record<string, number> }] as const;
-  }));
+  const stats = await Promise.all(
+    SERVICES.map(async (s) => {
+      const res = await fetch(`${cloud.urls[s]}/_emulator/stats`);
+      return [s, (await res.json()) as { total: number; byRoute: Record<string, number> }] as const;
+    }),
+  );
   const byService = Object.fromEntries(stats.map(([s, st]) => [s, st.total])) as Record<Service, number>;
   const byRoute: Record<string, number> = {};
   for (const [s, st] of stats) for (const [route, n] of Object.entries(st.byRoute)) byRoute[`${s} ${route}`] = n;
@@ -123,14 +140,17 @@ export async function loadRun(gateway: GatewayChild, r: GraphqlRequest, connecti
     // Connection i sends as session i (its own token), like distinct clients of the same user; without
     // sessions every connection shares one token.
     setupClient: (client: { setHeaders(h: Record<string, string>): void }) => {
-      if (r.sessions?.length) client.setHeaders({ 'content-type': 'application/json', 'x-auth-token': r.sessions[nextSession++ % r.sessions.length] });
+      if (r.sessions?.length)
+        client.setHeaders({ 'content-type': 'application/json', 'x-auth-token': r.sessions[nextSession++ % r.sessions.length] });
     },
-    requests: [{
-      // Only `errors` at the top level of a GraphQL response: no field of the schema is named "errors".
-      onResponse: (status: number, body: string) => {
-        if (status < 300 && body.includes('"errors":')) bodyErrors++;
+    requests: [
+      {
+        // Only `errors` at the top level of a GraphQL response: no field of the schema is named "errors".
+        onResponse: (status: number, body: string) => {
+          if (status < 300 && body.includes('"errors":')) bodyErrors++;
+        },
       },
-    }],
+    ],
   });
   // CPU from the start of the run until the gateway is idle again, over every request it received (those
   // abandoned at the end of the run included: their work is in the CPU time too).

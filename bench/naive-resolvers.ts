@@ -26,7 +26,9 @@ const cursorOf = (id: string) => Buffer.from(`cursor:${id}`, 'utf8').toString('b
 /** A project by id: GET /v3/projects/{id} (admins and the project's own members may read it). */
 async function project(ctx: Ctx, id: string) {
   const res = await ctx.upstream.request('keystone', {
-    url: `${ctx.config.keystone.url}/projects/${encodeURIComponent(id)}`, headers: { 'x-auth-token': ctx.caller.token }, accept: [403, 404],
+    url: `${ctx.config.keystone.url}/projects/${encodeURIComponent(id)}`,
+    headers: { 'x-auth-token': ctx.caller.token },
+    accept: [403, 404],
   });
   if (res.status !== 200) return null;
   const p = res.body.project;
@@ -66,7 +68,8 @@ async function node(ctx: Ctx, id: string) {
 /** The dashboard, computed the direct way: per zone its hosts, per host its servers, the zone's volumes. */
 async function zoneStats(ctx: Ctx, zone: Zone) {
   const hosts: Host[] = await ctx.legacy.hostsOfZone(zone.id);
-  const servers = (await Promise.all(hosts.map((h) => ctx.nova.listServers({ all_tenants: '1', host: h.hostname })))).flat()
+  const servers = (await Promise.all(hosts.map((h) => ctx.nova.listServers({ all_tenants: '1', host: h.hostname }))))
+    .flat()
     .filter((s) => s.status !== 'DELETED');
   const [volumes, storages] = await Promise.all([ctx.cinder.listVolumes({ availability_zone: zone.name }), ctx.legacy.storages()]);
   const byStatus = groupBy(servers, (s) => s.status);
@@ -81,8 +84,8 @@ async function zoneStats(ctx: Ctx, zone: Zone) {
     vcpusAllocated: servers.reduce((n, s) => n + (flavor(s)?.vcpus ?? 0), 0),
     memoryMbTotal: hosts.reduce((n, h) => n + h.capacity.memoryMb, 0),
     memoryMbAllocated: servers.reduce((n, s) => n + (flavor(s)?.ramMb ?? 0), 0),
-    diskGbProvisioned: volumes.reduce((n, v) => n + v.disk.sizeGb, 0)
-      + storages.filter((s) => s.zoneId === zone.id).reduce((n, s) => n + s.usedGb, 0),
+    diskGbProvisioned:
+      volumes.reduce((n, v) => n + v.disk.sizeGb, 0) + storages.filter((s) => s.zoneId === zone.id).reduce((n, s) => n + s.usedGb, 0),
     hostnames: hosts.map((h) => h.hostname),
   };
 }
@@ -104,8 +107,15 @@ export const naiveResolvers = {
       const page = list.slice(start, start + first);
       const edges = page.map((n) => ({ cursor: cursorOf(n.id), node: n }));
       return {
-        totalCount: list.length, edges, nodes: page,
-        pageInfo: { hasNextPage: start + first < list.length, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+        totalCount: list.length,
+        edges,
+        nodes: page,
+        pageInfo: {
+          hasNextPage: start + first < list.length,
+          hasPreviousPage: start > 0,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
       };
     },
     nodes: (_: unknown, { ids }: { ids: string[] }, ctx: Ctx) => Promise.all(ids.map((id) => node(ctx, id).catch((e: Error) => e))),
@@ -121,7 +131,8 @@ export const naiveResolvers = {
       z.instancesByStatus.map((s) => ({ status: instanceStatus(s.status), count: s.count })),
     cpuUtilAvg: async (z: { hostnames: string[] }, args: { lastMinutes?: number }, ctx: Ctx) => {
       const values = (await Promise.all(z.hostnames.map((h) => metricsOf(ctx, 'host', h, args.lastMinutes ?? 60))))
-        .map((m) => m?.cpuUtilAvg).filter((v): v is number => typeof v === 'number');
+        .map((m) => m?.cpuUtilAvg)
+        .filter((v): v is number => typeof v === 'number');
       return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
     },
   },
@@ -150,7 +161,7 @@ export const naiveResolvers = {
       return (await ctx.legacy.hostsOfZone(zone.id)).find((h) => h.hostname === i.hostname) ?? null;
     },
     flavor: async (i: Instance, _: unknown, ctx: Ctx) =>
-      ('name' in i.flavor ? i.flavor : (await ctx.nova.flavors()).find((f) => f.id === (i.flavor as { id: string }).id) ?? null),
+      'name' in i.flavor ? i.flavor : ((await ctx.nova.flavors()).find((f) => f.id === (i.flavor as { id: string }).id) ?? null),
     image: (i: Instance, _: unknown, ctx: Ctx) => (i.imageId ? ctx.glance.getImage(i.imageId) : null),
     disks: async (i: Instance, _: unknown, ctx: Ctx) => {
       const [volumes, legacy] = await Promise.all([

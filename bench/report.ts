@@ -25,16 +25,28 @@ export interface Cell {
   failure?: string;
 }
 
-export interface Machine { nproc: number; cpu: string; memoryGb: number; node: string; platform: string }
+export interface Machine {
+  nproc: number;
+  cpu: string;
+  memoryGb: number;
+  node: string;
+  platform: string;
+}
 
 /** Which gateway code was measured: the commit, and the gateway files changed since (read-only git calls). */
-export interface CodeVersion { commit: string; uncommitted: string[] }
+export interface CodeVersion {
+  commit: string;
+  uncommitted: string[];
+}
 
 export function codeVersion(): CodeVersion {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: path.join(BENCH_DIR, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (args: string[]) =>
+    execFileSync('git', args, { cwd: path.join(BENCH_DIR, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
     const uncommitted = git(['status', '--porcelain', '--', 'datasources', 'resolvers', 'server', 'schema'])
-      .split('\n').filter(Boolean).map((l) => l.slice(3));
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3));
     return { commit: git(['rev-parse', '--short', 'HEAD']), uncommitted };
   } catch {
     return { commit: 'unknown', uncommitted: [] };
@@ -66,8 +78,16 @@ export function machine(): Machine {
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
     if (m) cpu = m[1].trim();
-  } catch { /* not Linux: os.cpus() is the best we have */ }
-  return { nproc: os.availableParallelism(), cpu, memoryGb: Math.round(os.totalmem() / 2 ** 30 * 10) / 10, node: process.version, platform: `${os.platform()} ${os.release()}` };
+  } catch {
+    /* not Linux: os.cpus() is the best we have */
+  }
+  return {
+    nproc: os.availableParallelism(),
+    cpu,
+    memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
 }
 
 const f0 = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '—' : Math.round(n).toLocaleString('en-US'));
@@ -91,13 +111,25 @@ export function markdown(record: BenchRecord): string {
   const lat = record.latencyMs;
   const conc = record.concurrency.filter((c) => c > 1);
   const lines: string[] = [];
-  lines.push(`Size \`${record.size}\`, upstream latency ${lat} ms, ${record.durationS} s per measurement${record.quick ? ' (--quick: shorter runs, concurrency ' + record.concurrency.join(' and ') + ' only)' : ''}, ${record.date}.`);
-  lines.push(`Gateway code: commit ${record.code.commit}${record.code.uncommitted.length ? ` plus uncommitted changes to ${record.code.uncommitted.join(', ')}` : ''}.`);
-  lines.push(`Machine: ${record.machine.nproc} CPUs (${record.machine.cpu}), ${record.machine.memoryGb} GB, Node ${record.machine.node}; cloud, gateway and load generator share it.`);
-  lines.push(`Measured upstream round trip: ${f2(record.roundTripMs)} ms median for a ${lat} ms latency setting. Critical-path floor = levels × ${lat} ms / levels × ${f2(record.roundTripMs)} ms.`);
-  lines.push(`Gateway RSS after start / after warm-up: ${record.gateways.map((g) => `${g.variant} ${f0(g.startRssMb)}/${f0(g.warmRssMb)} MB`).join(', ')}.`);
+  lines.push(
+    `Size \`${record.size}\`, upstream latency ${lat} ms, ${record.durationS} s per measurement${record.quick ? ' (--quick: shorter runs, concurrency ' + record.concurrency.join(' and ') + ' only)' : ''}, ${record.date}.`,
+  );
+  lines.push(
+    `Gateway code: commit ${record.code.commit}${record.code.uncommitted.length ? ` plus uncommitted changes to ${record.code.uncommitted.join(', ')}` : ''}.`,
+  );
+  lines.push(
+    `Machine: ${record.machine.nproc} CPUs (${record.machine.cpu}), ${record.machine.memoryGb} GB, Node ${record.machine.node}; cloud, gateway and load generator share it.`,
+  );
+  lines.push(
+    `Measured upstream round trip: ${f2(record.roundTripMs)} ms median for a ${lat} ms latency setting. Critical-path floor = levels × ${lat} ms / levels × ${f2(record.roundTripMs)} ms.`,
+  );
+  lines.push(
+    `Gateway RSS after start / after warm-up: ${record.gateways.map((g) => `${g.variant} ${f0(g.startRssMb)}/${f0(g.warmRssMb)} MB`).join(', ')}.`,
+  );
   lines.push('');
-  lines.push(`| workload | variant | calls (floor) | ratio | min ms | p50 ms | p99 ms | crit. floor ms (levels) | ${conc.map((c) => `req/s c${c}`).join(' | ')} | CPU ms/req | peak RSS MB | errors |`);
+  lines.push(
+    `| workload | variant | calls (floor) | ratio | min ms | p50 ms | p99 ms | crit. floor ms (levels) | ${conc.map((c) => `req/s c${c}`).join(' | ')} | CPU ms/req | peak RSS MB | errors |`,
+  );
   lines.push(`|---|---|---|---|---|---|---|---|${conc.map(() => '---|').join('')}---|---|---|`);
   for (const cell of record.cells) {
     const c1 = loadAt(cell, 1);
@@ -108,13 +140,25 @@ export function markdown(record: BenchRecord): string {
     const failed = cell.failure ? ` **gateway failed at ${cell.failure.split(':')[0]}**` : '';
     const errs = cell.responseErrors.length ? ` (${[...new Set(cell.responseErrors.map((e) => e.split(' ')[0]))].join(', ')})` : '';
     const ratio = cell.calls.total / cell.floor.total;
-    lines.push([
-      cell.workload, cell.variant, `${f0(cell.calls.total)} (${f0(cell.floor.total)})`, f2(ratio),
-      f1(c1?.latencyMs?.min ?? (c1?.responses === 0 ? null : undefined)), f1(c1?.latencyMs?.p50), f1(c1?.latencyMs?.p99),
-      `${f0(cell.floor.levels * lat)} / ${f0(cell.floor.levels * record.roundTripMs)} (${cell.floor.levels})`,
-      ...conc.map((c) => (loadAt(cell, c)?.skipped ? 'skip' : f1(loadAt(cell, c)?.requestsPerSec))),
-      f1(cpuRun?.cpuMsPerRequest), f0(peak / 2 ** 20), `${share === null ? 'no response' : `${Math.round(share * 100)}%`}${errs}${failed}`,
-    ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'));
+    lines.push(
+      [
+        cell.workload,
+        cell.variant,
+        `${f0(cell.calls.total)} (${f0(cell.floor.total)})`,
+        f2(ratio),
+        f1(c1?.latencyMs?.min ?? (c1?.responses === 0 ? null : undefined)),
+        f1(c1?.latencyMs?.p50),
+        f1(c1?.latencyMs?.p99),
+        `${f0(cell.floor.levels * lat)} / ${f0(cell.floor.levels * record.roundTripMs)} (${cell.floor.levels})`,
+        ...conc.map((c) => (loadAt(cell, c)?.skipped ? 'skip' : f1(loadAt(cell, c)?.requestsPerSec))),
+        f1(cpuRun?.cpuMsPerRequest),
+        f0(peak / 2 ** 20),
+        `${share === null ? 'no response' : `${Math.round(share * 100)}%`}${errs}${failed}`,
+      ]
+        .join(' | ')
+        .replace(/^/, '| ')
+        .replace(/$/, ' |'),
+    );
   }
   lines.push('');
   lines.push('Upstream calls of one query by service, actual/floor:');
@@ -122,7 +166,9 @@ export function markdown(record: BenchRecord): string {
   lines.push(`| workload | variant | ${SERVICES.join(' | ')} | same data as mosaic-mercurius |`);
   lines.push(`|---|---|${SERVICES.map(() => '---|').join('')}---|`);
   for (const cell of record.cells) {
-    lines.push(`| ${cell.workload} | ${cell.variant} | ${SERVICES.map((s) => `${f0(cell.calls.byService[s])}/${f0(cell.floor.calls[s])}`).join(' | ')} | ${cell.sameDataAsMosaic === null ? '(reference)' : cell.sameDataAsMosaic ? 'yes' : `**no**${cell.responseErrors.length ? ' (its response has errors)' : ''}`} |`);
+    lines.push(
+      `| ${cell.workload} | ${cell.variant} | ${SERVICES.map((s) => `${f0(cell.calls.byService[s])}/${f0(cell.floor.calls[s])}`).join(' | ')} | ${cell.sameDataAsMosaic === null ? '(reference)' : cell.sameDataAsMosaic ? 'yes' : `**no**${cell.responseErrors.length ? ' (its response has errors)' : ''}`} |`,
+    );
   }
   lines.push('');
   lines.push('Floors (computed from the seeded cloud; L = query level):');
@@ -132,7 +178,9 @@ export function markdown(record: BenchRecord): string {
     if (seen.has(cell.workload)) continue;
     seen.add(cell.workload);
     const fl = cell.floor;
-    lines.push(`- **${cell.workload}** (${cell.caller}): ${fl.total} calls, ${fl.levels} levels → ${fl.levels * lat} ms; ${fl.rounds} sequential rounds on the fewest-calls plan (${fl.rounds * lat} ms). ${fl.notes.join('; ')}.`);
+    lines.push(
+      `- **${cell.workload}** (${cell.caller}): ${fl.total} calls, ${fl.levels} levels → ${fl.levels * lat} ms; ${fl.rounds} sequential rounds on the fewest-calls plan (${fl.rounds * lat} ms). ${fl.notes.join('; ')}.`,
+    );
   }
   const failures = record.cells.filter((c) => c.failure);
   if (failures.length) {

@@ -44,10 +44,12 @@ async function token(keystoneUrl: string, user: string, project: string): Promis
   const res = await fetch(`${keystoneUrl}/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: {
-      identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password: user } } },
-      scope: { project: { name: project, domain: { id: 'default' } } },
-    } }),
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password: user } } },
+        scope: { project: { name: project, domain: { id: 'default' } } },
+      },
+    }),
   });
   const t = res.headers.get('x-subject-token');
   if (res.status !== 201 || !t) throw new Error(`keystone answered ${res.status} for ${user}`);
@@ -68,7 +70,10 @@ function errorSummary(body: CallCount['body']): string[] {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).sort().join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -76,9 +81,15 @@ function canonical(value: unknown): string {
 const code = codeVersion();
 const sessionCount = values['same-token'] ? 1 : Math.max(...concurrency);
 const model = buildCloud({ size });
-log(`bench: size ${size} (${model.servers.length} instances, ${model.hosts.length} hosts), latency ${latencyMs} ms, ${durationS} s per run, concurrency ${concurrency.join('/')}${quick ? ' (quick)' : ''}`);
+log(
+  `bench: size ${size} (${model.servers.length} instances, ${model.hosts.length} hosts), latency ${latencyMs} ms, ${durationS} s per run, concurrency ${concurrency.join('/')}${quick ? ' (quick)' : ''}`,
+);
 const cloud = await startCloudChild(size, latencyMs);
-log(cloud.info.mongoUri ? `metering: ${cloud.info.mongoUri} (60-minute windows, refreshed every minute)` : `metering: off (${cloud.info.mongoUnavailable})`);
+log(
+  cloud.info.mongoUri
+    ? `metering: ${cloud.info.mongoUri} (60-minute windows, refreshed every minute)`
+    : `metering: off (${cloud.info.mongoUnavailable})`,
+);
 const cells: Cell[] = [];
 const gateways: BenchRecord['gateways'] = [];
 let roundTripMs = Number.NaN;
@@ -97,13 +108,23 @@ try {
   const floors = computeFloors(model, workloads, cloud.info.urls.glance);
   roundTripMs = await upstreamRoundTrip(cloud.info);
   log(`upstream round trip (median of 40 GET /zones from this process): ${roundTripMs.toFixed(2)} ms`);
-  const request = (w: (typeof workloads)[number]): GraphqlRequest => ({ query: w.query, variables: w.variables, token: tokens[w.caller][0], sessions: tokens[w.caller] });
+  const request = (w: (typeof workloads)[number]): GraphqlRequest => ({
+    query: w.query,
+    variables: w.variables,
+    token: tokens[w.caller][0],
+    sessions: tokens[w.caller],
+  });
 
   for (const variant of variants) {
     const launch = async () => {
       const g = await startGatewayChild({
-        variant, keystoneUrl: cloud.info.keystoneUrl, legacyUrl: cloud.info.legacyUrl, legacyApiKey: cloud.info.legacyApiKey, fleetCacheTtlMs,
-        mongoUri: cloud.info.mongoUri, mongoDatabase: cloud.info.mongoDatabase,
+        variant,
+        keystoneUrl: cloud.info.keystoneUrl,
+        legacyUrl: cloud.info.legacyUrl,
+        legacyApiKey: cloud.info.legacyApiKey,
+        fleetCacheTtlMs,
+        mongoUri: cloud.info.mongoUri,
+        mongoDatabase: cloud.info.mongoDatabase,
       });
       // Token validation is cached by the gateway: validate every token before anything is counted.
       for (const t of Object.values(tokens).flat()) await postGraphql(g.url, { query: '{ viewer { userId } }', variables: {}, token: t });
@@ -131,14 +152,27 @@ try {
           // A query that no run at a lower concurrency finished within the duration will not finish at a
           // higher one either: skip it (saves minutes at medium; shown as "skip").
           if (loads.length > 0 && loads[loads.length - 1].responses === 0) {
-            loads.push({ connections: c, durationS, responses: 0, requestsPerSec: 0, latencyMs: null, errorResponses: 0, timeouts: 0, cpuMsPerRequest: null, peakRssBytes: 0, skipped: true });
+            loads.push({
+              connections: c,
+              durationS,
+              responses: 0,
+              requestsPerSec: 0,
+              latencyMs: null,
+              errorResponses: 0,
+              timeouts: 0,
+              cpuMsPerRequest: null,
+              peakRssBytes: 0,
+              skipped: true,
+            });
             log(`  ${w.name} c${c}: skipped (no response at c${loads[loads.length - 2].connections})`);
             continue;
           }
           try {
             const l = await loadRun(gateway, request(w), c, durationS);
             loads.push(l);
-            log(`  ${w.name} c${c}: ${l.responses} responses, ${l.requestsPerSec.toFixed(1)} req/s, p50 ${l.latencyMs?.p50 ?? '—'} ms, ${l.errorResponses} with errors`);
+            log(
+              `  ${w.name} c${c}: ${l.responses} responses, ${l.requestsPerSec.toFixed(1)} req/s, p50 ${l.latencyMs?.p50 ?? '—'} ms, ${l.errorResponses} with errors`,
+            );
           } catch (err) {
             // The gateway died or hung under this load (e.g. out of memory): say so, start a fresh one, go on.
             failure = `c${c}: ${(err as Error).message}`;
@@ -154,10 +188,15 @@ try {
         if (!reference.has(w.name)) reference.set(w.name, data);
         const { body: _body, ...calls } = count;
         cells.push({
-          workload: w.name, variant, caller: w.caller, floor: floors[w.name], calls,
+          workload: w.name,
+          variant,
+          caller: w.caller,
+          floor: floors[w.name],
+          calls,
           responseErrors: errorSummary(count.body),
           sameDataAsMosaic: variant === variants[0] ? null : reference.get(w.name) === data,
-          loads, failure,
+          loads,
+          failure,
         });
         log(`  ${w.name}: ${calls.total} calls (floor ${floors[w.name].total}) in ${calls.elapsedMs.toFixed(0)} ms`);
       }
@@ -175,14 +214,31 @@ const notes = [
   `Errors: share of load-run responses whose body has "errors" (plus non-2xx, socket errors and timeouts). Metrics come from the metering database the cloud process starts (MONGODB_URI or a local FerretDB): it writes the 60-minute windows the workloads read and refreshes them every minute.`,
   `The dashboard's result cache (fleet.cacheTtlMs, 10 s by default) is set to ${fleetCacheTtlMs} ms here${fleetCacheTtlMs === 0 ? ' so every dashboard request composes its figures, as the naive baseline does' : ''}.`,
 ];
-notes.push(values['same-token']
-  ? 'Load: every connection sends with the same token (--same-token), so concurrent identical requests may share upstream GETs.'
-  : `Load: each connection is its own client session (its own token of the same user, ${sessionCount} per caller). Mosaic coalesces identical in-flight upstream GETs per user, project and roles, so concurrent requests of these sessions do share them: c16/c64 include that, as they would for one user's open consoles.`);
+notes.push(
+  values['same-token']
+    ? 'Load: every connection sends with the same token (--same-token), so concurrent identical requests may share upstream GETs.'
+    : `Load: each connection is its own client session (its own token of the same user, ${sessionCount} per caller). Mosaic coalesces identical in-flight upstream GETs per user, project and roles, so concurrent requests of these sessions do share them: c16/c64 include that, as they would for one user's open consoles.`,
+);
 notes.push('req/s "0.0": no query finished within the run; "skip": not run because the run at the lower concurrency finished none.');
 if (quick) notes.push(`--quick: ${durationS} s runs and concurrency ${concurrency.join(' and ')} only (no c64).`);
 const date = new Date().toISOString().slice(0, 10);
 const partial = Boolean(values.only) || variants.length !== 3;
-const record: BenchRecord = { date, size, latencyMs, roundTripMs, gateways, quick, partial, durationS, concurrency, fleetCacheTtlMs, machine: machine(), code, notes, cells };
+const record: BenchRecord = {
+  date,
+  size,
+  latencyMs,
+  roundTripMs,
+  gateways,
+  quick,
+  partial,
+  durationS,
+  concurrency,
+  fleetCacheTtlMs,
+  machine: machine(),
+  code,
+  notes,
+  cells,
+};
 const file = writeRecord(record);
 const table = markdown(record);
 process.stdout.write(`\n${table}\n\n`);

@@ -38,9 +38,7 @@ function pickDetailInstance(cloud: Cloud): Server {
   const legacy = new Set(cloud.legacyDisks.map((d) => d.instanceUuid));
   const fipPorts = new Set(cloud.floatingIps.map((f) => f.portId));
   const withFip = new Set(cloud.ports.filter((p) => fipPorts.has(p.id)).map((p) => p.deviceId));
-  return web.find((s) => s.imageId && legacy.has(s.id) && withFip.has(s.id))
-    ?? web.find((s) => s.imageId && legacy.has(s.id))
-    ?? web[0];
+  return web.find((s) => s.imageId && legacy.has(s.id) && withFip.has(s.id)) ?? web.find((s) => s.imageId && legacy.has(s.id)) ?? web[0];
 }
 
 /** ~10 mixed ids an SDK might hold: instances of four projects, two hosts, two volumes, a legacy disk, a zone. */
@@ -65,7 +63,10 @@ export function nodeIds(nodes: NonNullable<WorkloadPicks['nodes']>): string[] {
 }
 
 export function loadWorkloads(cloud: Cloud, only?: string[]): Workload[] {
-  const files = fs.readdirSync(QUERIES_DIR).filter((f) => f.endsWith('.graphql')).sort();
+  const files = fs
+    .readdirSync(QUERIES_DIR)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort();
   const workloads: Workload[] = [];
   for (const file of files) {
     const name = file.replace(/\.graphql$/, '');

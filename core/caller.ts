@@ -1,7 +1,10 @@
 // Who is asking: the caller as the validated Keystone token says (DESIGN.md "Tenancy" — never what the arguments
 // say), and tenantScope(), the one key that separates tenants in every cache, coalescing map and size hint.
 
-export interface CatalogEntry { type: string; endpoints: { interface: string; region: string; region_id?: string; url: string }[] }
+export interface CatalogEntry {
+  type: string;
+  endpoints: { interface: string; region: string; region_id?: string; url: string }[];
+}
 
 export interface Caller {
   token: string;

@@ -30,12 +30,17 @@ type Option<T> = readonly [fallback: T, check: Check];
 
 export const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const int = (min: number, max: number): Check => (v) =>
-  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be an integer from ${min} to ${max}`;
+const int =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be an integer from ${min} to ${max}`;
 const nonEmptyString: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string');
 const anyString: Check = (v) => (typeof v === 'string' ? null : 'must be a string');
 const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
-const oneOf = (...values: string[]): Check => (v) => (values.includes(v as string) ? null : `must be one of ${values.join(', ')}`);
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    values.includes(v as string) ? null : `must be one of ${values.join(', ')}`;
 const httpUrl: Check = (v) => {
   try {
     const u = new URL(v as string);
@@ -87,7 +92,12 @@ function rejectUnknown(raw: Raw, path: string, known: readonly string[]): void {
 }
 
 /** One section: unknown keys rejected, each value checked, defaults (or `inherited`) filled in. */
-function readSection<S extends Record<string, Option<unknown>>>(raw: Raw, path: string, options: S, inherited?: Raw): { [K in keyof S]: S[K][0] extends string ? string : S[K][0] } {
+function readSection<S extends Record<string, Option<unknown>>>(
+  raw: Raw,
+  path: string,
+  options: S,
+  inherited?: Raw,
+): { [K in keyof S]: S[K][0] extends string ? string : S[K][0] } {
   rejectUnknown(raw, path, Object.keys(options));
   const out: Raw = {};
   for (const [key, [fallback, check]] of Object.entries(options)) {
@@ -117,8 +127,9 @@ export function validateConfig(raw: Raw): MosaicConfig {
   const u = mapping(raw, '', 'upstreams');
   rejectUnknown(u, 'upstreams', ['default', ...UPSTREAMS]);
   const base = readSection(mapping(u, 'upstreams', 'default'), 'upstreams.default', UPSTREAM_OPTIONS);
-  const upstreams = Object.fromEntries(UPSTREAMS.map((name) =>
-    [name, readSection(mapping(u, 'upstreams', name), `upstreams.${name}`, UPSTREAM_OPTIONS, base)])) as MosaicConfig['upstreams'];
+  const upstreams = Object.fromEntries(
+    UPSTREAMS.map((name) => [name, readSection(mapping(u, 'upstreams', name), `upstreams.${name}`, UPSTREAM_OPTIONS, base)]),
+  ) as MosaicConfig['upstreams'];
   const section = <K extends keyof typeof SECTIONS>(name: K) => readSection(mapping(raw, '', name), name, SECTIONS[name]);
   const keystone = section('keystone');
   const legacy = section('legacy');

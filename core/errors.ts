@@ -4,8 +4,7 @@
 // the README's "Errors" section; test/core/errors.test.ts fails when the two drift (as fastify checks FST_ERR_*).
 
 export type PublicCode =
-  | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT'
-  | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR' | 'INTERNAL';
+  'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR' | 'INTERNAL';
 
 export const ERRORS = {
   MOSAIC_ERR_NO_TOKEN: { code: 'UNAUTHENTICATED', message: 'A Keystone token is required (X-Auth-Token or Authorization: Bearer).' },
@@ -66,4 +65,3 @@ export class MosaicError extends Error {
     return ext;
   }
 }
-

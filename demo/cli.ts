@@ -18,12 +18,17 @@ async function main() {
   if (!Number.isFinite(latencyMs) || latencyMs < 0) fail('mosaic: --latency must be a number of milliseconds');
   // The emulated cloud takes free ports, so the demo never collides with services already on 5000, 8774…
   const cloud = await startDemoCloud({ size, latencyMs, ports: Object.fromEntries(SERVICE_NAMES.map((n) => [n, 0])) });
-  const config = loadConfig(values.config, { ...process.env, MONGODB_URI: process.env.MONGODB_URI ?? '' }, {
-    ...serverOverrides(values),
-    keystone: { url: cloud.keystoneUrl },
-    legacy: { url: cloud.legacyUrl, apiKey: cloud.legacyApiKey },
-  });
-  const metering = values['no-metrics'] ? null
+  const config = loadConfig(
+    values.config,
+    { ...process.env, MONGODB_URI: process.env.MONGODB_URI ?? '' },
+    {
+      ...serverOverrides(values),
+      keystone: { url: cloud.keystoneUrl },
+      legacy: { url: cloud.legacyUrl, apiKey: cloud.legacyApiKey },
+    },
+  );
+  const metering = values['no-metrics']
+    ? null
     : await startDemoMetering({ uri: config.mongodb.uri ?? undefined, database: config.mongodb.database, cloud: cloud.cloud, log: console.log });
   const url = await serveGateway(config, metering?.reader ?? null, async () => {
     await metering?.stop();
@@ -32,7 +37,12 @@ async function main() {
   const login = await fetch(`${cloud.keystoneUrl}/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'admin' } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }),
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'admin' } } },
+        scope: { project: { name: 'admin', domain: { id: 'default' } } },
+      },
+    }),
   });
   const token = login.headers.get('x-subject-token');
   console.log(`Mosaic demo (${config.server.runtime}, ${size} cloud) on ${url}`);

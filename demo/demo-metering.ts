@@ -76,9 +76,15 @@ export async function startDemoMetering({ uri, database, cloud, feedIntervalMs =
   const ferret = await isFerretDb(handle);
   let stopping = false;
   void seedMetering(db, cloud, { hours: 24 })
-    .then((seeded) => log(`Metering: 24 h of history for ${seeded.resources} resources (${seeded.documents} buckets) in ${Math.round(seeded.ms / 1000)} s`))
+    .then((seeded) =>
+      log(`Metering: 24 h of history for ${seeded.resources} resources (${seeded.documents} buckets) in ${Math.round(seeded.ms / 1000)} s`),
+    )
     .catch((err: Error) => stopping || log(`Metering history: ${err.message}`));
-  const feed = startMeteringFeed(db, cloud, { intervalMs: feedIntervalMs, buckets: !ferret, onError: (err) => log(`Metering feed: ${(err as Error).message}`) });
+  const feed = startMeteringFeed(db, cloud, {
+    intervalMs: feedIntervalMs,
+    buckets: !ferret,
+    onError: (err) => log(`Metering feed: ${(err as Error).message}`),
+  });
   return {
     ...handle,
     async stop() {

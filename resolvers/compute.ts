@@ -5,8 +5,26 @@ import { requireAdmin } from './authorize.ts';
 import { toGlobalId } from './global-id.ts';
 
 const STATUSES = new Set<string>([
-  'ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'PAUSED', 'REBOOT', 'REBUILD', 'RESCUE',
-  'RESIZE', 'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF', 'SOFT_DELETED', 'SUSPENDED', 'UNKNOWN', 'VERIFY_RESIZE',
+  'ACTIVE',
+  'BUILD',
+  'DELETED',
+  'ERROR',
+  'HARD_REBOOT',
+  'MIGRATING',
+  'PASSWORD',
+  'PAUSED',
+  'REBOOT',
+  'REBUILD',
+  'RESCUE',
+  'RESIZE',
+  'REVERT_RESIZE',
+  'SHELVED',
+  'SHELVED_OFFLOADED',
+  'SHUTOFF',
+  'SOFT_DELETED',
+  'SUSPENDED',
+  'UNKNOWN',
+  'VERIFY_RESIZE',
 ]);
 export const instanceStatus = (s: string): InstanceStatus => (STATUSES.has(s) ? s : 'UNKNOWN') as InstanceStatus;
 
@@ -19,7 +37,7 @@ export const Instance: InstanceResolvers = {
   uuid: (i) => i.id,
   status: (i) => instanceStatus(i.status),
   project: (i, _, ctx) => ctx.loaders.project.load(i.projectId),
-  zone: async (i, _, ctx) => (i.zoneName ? (await ctx.loaders.zones()).find((z) => z.name === i.zoneName) ?? null : null),
+  zone: async (i, _, ctx) => (i.zoneName ? ((await ctx.loaders.zones()).find((z) => z.name === i.zoneName) ?? null) : null),
   host: (i, _, ctx) => {
     requireAdmin(ctx.caller, 'Host placement');
     return i.hostname && i.zoneName ? ctx.loaders.hostByName(i.zoneName, i.hostname) : null;
@@ -27,10 +45,7 @@ export const Instance: InstanceResolvers = {
   flavor: (i, _, ctx) => ('name' in i.flavor ? i.flavor : ctx.loaders.flavor.load(i.flavor.id)),
   image: (i, _, ctx) => (i.imageId ? ctx.loaders.image.load(i.imageId) : null),
   disks: async (i, _, ctx) => {
-    const [cinder, legacy] = await Promise.allSettled([
-      ctx.loaders.cinderDisksByInstance.load(i),
-      ctx.loaders.legacyDisksByInstance.load(i.id),
-    ]);
+    const [cinder, legacy] = await Promise.allSettled([ctx.loaders.cinderDisksByInstance.load(i), ctx.loaders.legacyDisksByInstance.load(i.id)]);
     return [...settledDisks(cinder), ...settledDisks(legacy)] as never;
   },
   ports: (i, _, ctx) => ctx.loaders.portsByInstance.load(i.id),

@@ -12,16 +12,26 @@ type Settled<T> = T | Error;
 
 /** Dashboard figures of one zone; a figure whose upstream failed holds that Error instead. */
 export interface ZoneStatsRecord {
-  zone: Zone; hostCount: number | Error; hostsOnline: number | Error; instanceCount: number | Error;
+  zone: Zone;
+  hostCount: number | Error;
+  hostsOnline: number | Error;
+  instanceCount: number | Error;
   instancesByStatus: { status: string; count: number }[] | Error;
-  vcpusTotal: number | Error; vcpusAllocated: number | Error; memoryMbTotal: number | Error; memoryMbAllocated: number | Error;
+  vcpusTotal: number | Error;
+  vcpusAllocated: number | Error;
+  memoryMbTotal: number | Error;
+  memoryMbAllocated: number | Error;
   diskGbProvisioned: number | Error;
   /** Hostnames of the zone's hosts, for the metering lookup of cpuUtilAvg (the mean of the hosts' averages). */
   hostnames: string[] | Error;
 }
 
 /** `partial` when some upstream failed: such a result is answered but not cached. */
-export interface FleetRecord { zones: ZoneStatsRecord[]; computedAt: Date; partial: boolean }
+export interface FleetRecord {
+  zones: ZoneStatsRecord[];
+  computedAt: Date;
+  partial: boolean;
+}
 
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.catch((e: Error) => e);
 const ok = <T>(v: Settled<T>): v is T => !(v instanceof Error);
@@ -34,7 +44,10 @@ function derive<T>(inputs: Settled<unknown>[], fn: () => T): Settled<T> {
 export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
   // Without the zone list there is nothing to lay the figures out by: that one failure fails `fleet`.
   const [zones, servers, volumes, storages] = await Promise.all([
-    loaders.zones(), settle(loaders.allServers()), settle(loaders.allVolumes()), settle(loaders.storages()),
+    loaders.zones(),
+    settle(loaders.allServers()),
+    settle(loaders.allVolumes()),
+    settle(loaders.storages()),
   ]);
   const hostLists = await Promise.all(zones.map((z) => settle(loaders.hostsByZone.load(z.id))));
   // An older Nova sends only flavor ids; look those up once.
@@ -43,7 +56,12 @@ export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
   const flavorById = ok(flavors) ? new Map(flavors.map((f) => [f.id, f])) : new Map<string | null, Flavor>();
   const flavorOf = (f: Flavor | { id: string }): Flavor | undefined => ('name' in f ? f : flavorById.get(f.id));
 
-  const serversByZone = ok(servers) ? groupBy(servers.filter((s) => s.status !== 'DELETED'), (s) => s.zoneName) : new Map<string | null, Instance[]>();
+  const serversByZone = ok(servers)
+    ? groupBy(
+        servers.filter((s) => s.status !== 'DELETED'),
+        (s) => s.zoneName,
+      )
+    : new Map<string | null, Instance[]>();
   const volumesByZone = ok(volumes) ? groupBy(volumes, (v) => v.disk.zoneName) : new Map<string | null, VolumeRecord[]>();
   const legacyGbByZone = new Map<number, number>();
   if (ok(storages)) for (const s of storages) legacyGbByZone.set(s.zoneId, (legacyGbByZone.get(s.zoneId) ?? 0) + s.usedGb);
@@ -52,21 +70,26 @@ export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
     const hosts = hostLists[i];
     const zoneServers = serversByZone.get(zone.name) ?? [];
     const onHosts = (fn: (h: Host[]) => number) => derive([hosts], () => fn(hosts as Host[]));
-    const allocated = (pick: (f: Flavor) => number) => derive([servers, flavors], () => zoneServers.reduce((sum, s) => sum + (pick(flavorOf(s.flavor) ?? ({} as Flavor)) ?? 0), 0));
+    const allocated = (pick: (f: Flavor) => number) =>
+      derive([servers, flavors], () => zoneServers.reduce((sum, s) => sum + (pick(flavorOf(s.flavor) ?? ({} as Flavor)) ?? 0), 0));
     return {
       zone,
       hostCount: onHosts((h) => h.length),
       hostsOnline: onHosts((h) => h.filter((x) => x.status === 'ONLINE').length),
       instanceCount: derive([servers], () => zoneServers.length),
-      instancesByStatus: derive([servers], () => [...groupBy(zoneServers, (s) => s.status)]
-        .map(([status, list]) => ({ status, count: list.length }))
-        .sort((a, b) => a.status.localeCompare(b.status))),
+      instancesByStatus: derive([servers], () =>
+        [...groupBy(zoneServers, (s) => s.status)]
+          .map(([status, list]) => ({ status, count: list.length }))
+          .sort((a, b) => a.status.localeCompare(b.status)),
+      ),
       vcpusTotal: onHosts((h) => h.reduce((sum, x) => sum + x.capacity.vcpus, 0)),
       vcpusAllocated: allocated((f) => f.vcpus),
       memoryMbTotal: onHosts((h) => h.reduce((sum, x) => sum + x.capacity.memoryMb, 0)),
       memoryMbAllocated: allocated((f) => f.ramMb),
-      diskGbProvisioned: derive([volumes, storages], () =>
-        (volumesByZone.get(zone.name) ?? []).reduce((sum, v) => sum + v.disk.sizeGb, 0) + (legacyGbByZone.get(zone.id) ?? 0)),
+      diskGbProvisioned: derive(
+        [volumes, storages],
+        () => (volumesByZone.get(zone.name) ?? []).reduce((sum, v) => sum + v.disk.sizeGb, 0) + (legacyGbByZone.get(zone.id) ?? 0),
+      ),
       hostnames: derive([hosts], () => (hosts as Host[]).map((h) => h.hostname)),
     };
   });

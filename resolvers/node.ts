@@ -14,7 +14,10 @@ export async function resolveNode(ctx: GraphContext, id: string): Promise<Typed 
   const { loaders, caller } = ctx;
   switch (type) {
     case 'Zone':
-      return typed(type, (await loaders.zones()).find((z) => z.id === intKey(key)));
+      return typed(
+        type,
+        (await loaders.zones()).find((z) => z.id === intKey(key)),
+      );
     case 'Host':
       // Hosts are administrators' data: invisible, not an error, for others.
       return caller.isAdmin ? typed(type, await loaders.host.load(intKey(key))) : null;

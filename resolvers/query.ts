@@ -9,7 +9,8 @@ import { computeFleet } from './fleet-stats.ts';
 import { requireAdmin } from './authorize.ts';
 
 /** Accepts a global Instance id or a bare Nova UUID (what consoles and SDKs usually hold). */
-const instanceKey = (id: string) => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : expectGlobalId(id, 'Instance'));
+const instanceKey = (id: string) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : expectGlobalId(id, 'Instance');
 
 export const Query: QueryResolvers = {
   node: (_, { id }, ctx) => resolveNode(ctx, id) as never,
@@ -34,7 +35,11 @@ export const Query: QueryResolvers = {
   fleet: async (_, __, ctx) => {
     const caller = ctx.caller;
     requireAdmin(caller, 'The fleet dashboard');
-    const { value, at } = await ctx.services.fleetCache.get(tenantScope(caller), () => computeFleet(ctx.loaders), (f) => !f.partial);
+    const { value, at } = await ctx.services.fleetCache.get(
+      tenantScope(caller),
+      () => computeFleet(ctx.loaders),
+      (f) => !f.partial,
+    );
     return { ...value, computedAt: new Date(at) };
   },
 };

@@ -1,5 +1,12 @@
 // Disk, Port, FloatingIp, Project and Viewer: leaf types with global ids and a few edges.
-import type { DiskResolvers, FloatingIpResolvers, PortResolvers, ProjectResolvers, ViewerResolvers, LoginResultResolvers } from './generated-types.ts';
+import type {
+  DiskResolvers,
+  FloatingIpResolvers,
+  PortResolvers,
+  ProjectResolvers,
+  ViewerResolvers,
+  LoginResultResolvers,
+} from './generated-types.ts';
 import { toGlobalId } from './global-id.ts';
 
 export const Disk: DiskResolvers = {

@@ -14,8 +14,14 @@ export function fail(message: string, code = 2): never {
 }
 
 const OPTIONS = {
-  config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, runtime: { type: 'string' },
-  size: { type: 'string' }, latency: { type: 'string' }, 'no-metrics': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  runtime: { type: 'string' },
+  size: { type: 'string' },
+  latency: { type: 'string' },
+  'no-metrics': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export function parseCommandLine(argv: string[]) {

@@ -6,7 +6,13 @@ import type { Services } from './services.ts';
 import { MosaicError } from '../core/errors.ts';
 import { tenantScope, type Caller } from '../core/caller.ts';
 import {
-  BatchScheduler, UpstreamClient, createLoaders, createMetricLoaders, createSources, type Loaders, type MetricLoaders,
+  BatchScheduler,
+  UpstreamClient,
+  createLoaders,
+  createMetricLoaders,
+  createSources,
+  type Loaders,
+  type MetricLoaders,
 } from '../datasources/index.ts';
 import type { GraphContext } from '../resolvers/context.ts';
 
@@ -26,7 +32,11 @@ export function tokenFromHeaders(headers: Record<string, string | string[] | und
   return undefined;
 }
 
-export async function createContext(services: Services, headers: Record<string, string | string[] | undefined>, signal?: AbortSignal): Promise<RequestContext> {
+export async function createContext(
+  services: Services,
+  headers: Record<string, string | string[] | undefined>,
+  signal?: AbortSignal,
+): Promise<RequestContext> {
   const scheduler = new BatchScheduler(services.config.batching.maxWaitMs);
   const upstream = new UpstreamClient(services.stack, scheduler, signal);
   const incomingId = headers['x-request-id'];
@@ -39,13 +49,20 @@ export async function createContext(services: Services, headers: Record<string, 
       callerOrNull = await services.keystone.validate(upstream, token);
       upstream.shareScope = tenantScope(callerOrNull);
     } catch (err) {
-      authError = err instanceof MosaicError && err.code !== 'UNAUTHENTICATED' ? err : new MosaicError('MOSAIC_ERR_BAD_TOKEN', undefined, undefined, { cause: err });
+      authError =
+        err instanceof MosaicError && err.code !== 'UNAUTHENTICATED'
+          ? err
+          : new MosaicError('MOSAIC_ERR_BAD_TOKEN', undefined, undefined, { cause: err });
     }
   }
   let loaders: Loaders | undefined;
   let metrics: MetricLoaders | undefined;
   const ctx: RequestContext = {
-    requestId, services, upstream, callerOrNull, authError,
+    requestId,
+    services,
+    upstream,
+    callerOrNull,
+    authError,
     get caller(): Caller {
       if (!callerOrNull) throw authError ?? new MosaicError('MOSAIC_ERR_NO_TOKEN');
       return callerOrNull;

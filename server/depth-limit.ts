@@ -28,9 +28,12 @@ export function depthLimit(maxDepth: number) {
       OperationDefinition(node) {
         const depth = depthOf(node.selectionSet, 0, new Set());
         if (depth > maxDepth) {
-          context.reportError(new GraphQLError(`Query is nested ${depth} levels deep; the limit is ${maxDepth}.`, {
-            nodes: [node], extensions: { code: ERRORS.MOSAIC_ERR_TOO_DEEP.code, mosaicCode: 'MOSAIC_ERR_TOO_DEEP' },
-          }));
+          context.reportError(
+            new GraphQLError(`Query is nested ${depth} levels deep; the limit is ${maxDepth}.`, {
+              nodes: [node],
+              extensions: { code: ERRORS.MOSAIC_ERR_TOO_DEEP.code, mosaicCode: 'MOSAIC_ERR_TOO_DEEP' },
+            }),
+          );
         }
       },
     };

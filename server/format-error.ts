@@ -37,6 +37,8 @@ export function formatError(error: GraphQLError): GraphQLError {
   // A bug of ours: log it in full here, answer without details.
   console.error('[mosaic] internal error at', error.path?.join('.'), original);
   return new GraphQLError(ERRORS.MOSAIC_ERR_INTERNAL.message, {
-    nodes: error.nodes, path, extensions: { code: 'INTERNAL', mosaicCode: 'MOSAIC_ERR_INTERNAL' },
+    nodes: error.nodes,
+    path,
+    extensions: { code: 'INTERNAL', mosaicCode: 'MOSAIC_ERR_INTERNAL' },
   });
 }

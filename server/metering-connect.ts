@@ -5,7 +5,12 @@
 import { MongoClient } from 'mongodb';
 import { createMeteringStore, type MeteringReader } from '../datasources/index.ts';
 
-export interface MeteringHandle { reader: MeteringReader; uri: string; client: MongoClient; stop(): Promise<void> }
+export interface MeteringHandle {
+  reader: MeteringReader;
+  uri: string;
+  client: MongoClient;
+  stop(): Promise<void>;
+}
 
 export async function connectMetering(uri: string, database: string, log: (line: string) => void = () => {}): Promise<MeteringHandle | null> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });

@@ -3,7 +3,10 @@
 // Catalog services (Nova, Cinder…) are discovered per token, so they are checked by the requests themselves.
 import type { Services } from './services.ts';
 
-export interface Readiness { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
 
 export async function readiness(services: Services): Promise<Readiness> {
   const { config, stack } = services;

@@ -11,7 +11,10 @@ export const SCHEMA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 
 /** The SDL files concatenated, in a stable order (base first). */
 export function readTypeDefs(): string {
-  const files = fs.readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.graphql')).sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)));
+  const files = fs
+    .readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)));
   return files.map((f) => fs.readFileSync(path.join(SCHEMA_DIR, f), 'utf8')).join('\n');
 }
 

@@ -17,7 +17,12 @@ const USAGE = `Usage: npm run cloud -- [options]
   -h, --help                       show this help`;
 
 const LABELS: Record<ServiceName, string> = {
-  keystone: 'Keystone', nova: 'Nova', cinder: 'Cinder', glance: 'Glance', neutron: 'Neutron', legacy: 'Legacy',
+  keystone: 'Keystone',
+  nova: 'Nova',
+  cinder: 'Cinder',
+  glance: 'Glance',
+  neutron: 'Neutron',
+  legacy: 'Legacy',
 };
 
 class UsageError extends Error {}
@@ -30,7 +35,10 @@ function nonNegativeInt(flag: string, raw: string | undefined, fallback: number)
 }
 
 interface CloudCliOptions {
-  size: CloudSize; seed: number; latencyMs: number; host: string;
+  size: CloudSize;
+  seed: number;
+  latencyMs: number;
+  host: string;
   ports: Record<ServiceName, number>;
 }
 
@@ -56,7 +64,8 @@ function parseCloudArgs(argv: string[]): CloudCliOptions | 'help' {
   }
   if (values.help) return 'help';
   const size = values.size as CloudSize;
-  if (!Object.hasOwn(CLOUD_SIZES, size)) throw new UsageError(`unknown --size "${values.size}" (expected one of ${Object.keys(CLOUD_SIZES).join(', ')})`);
+  if (!Object.hasOwn(CLOUD_SIZES, size))
+    throw new UsageError(`unknown --size "${values.size}" (expected one of ${Object.keys(CLOUD_SIZES).join(', ')})`);
   const latencyMs = nonNegativeInt('latency', values.latency, 0);
   const seed = nonNegativeInt('seed', values.seed, DEFAULT_SEED);
   let ports = { ...DEFAULT_PORTS };
@@ -93,15 +102,21 @@ async function main(): Promise<void> {
 
   const { cloud, urls } = demo;
   const serviceUrl: Record<ServiceName, string> = {
-    keystone: demo.keystoneUrl, nova: `${urls.nova}/v2.1`, cinder: `${urls.cinder}/v3/{project_id}`,
-    glance: urls.glance, neutron: urls.neutron, legacy: urls.legacy,
+    keystone: demo.keystoneUrl,
+    nova: `${urls.nova}/v2.1`,
+    cinder: `${urls.cinder}/v3/{project_id}`,
+    glance: urls.glance,
+    neutron: urls.neutron,
+    legacy: urls.legacy,
   };
   const projectName = (id: string) => cloud.projects.find((p) => p.id === id)?.name ?? id;
   console.log(`Mosaic demo cloud: size ${cloud.size}, seed ${cloud.seed}, region ${cloud.region}, latency ${options.latencyMs} ms`);
   console.log(`  ${cloud.zones.length} zones, ${cloud.hosts.length} hosts, ${cloud.servers.length} servers, ${cloud.volumes.length} volumes`);
   for (const name of SERVICE_NAMES) console.log(`${LABELS[name]}: ${serviceUrl[name]}`);
   console.log(`Legacy API key: ${cloud.legacyApiKey}`);
-  console.log(`Users: ${cloud.users.map((u) => `${u.name}/${u.password} (${projectName(u.projectId)}${u.roleNames.includes('admin') ? ', admin role' : ''})`).join(', ')}`);
+  console.log(
+    `Users: ${cloud.users.map((u) => `${u.name}/${u.password} (${projectName(u.projectId)}${u.roleNames.includes('admin') ? ', admin role' : ''})`).join(', ')}`,
+  );
   console.log('Control: GET /_emulator/stats, POST /_emulator/reset, PUT /_emulator/faults on every service. Ctrl-C to stop.');
 
   let stopping = false;

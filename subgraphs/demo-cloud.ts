@@ -16,7 +16,12 @@ export const SERVICE_NAMES: ServiceName[] = ['keystone', 'nova', 'cinder', 'glan
 
 /** The ports the real services listen on by default. */
 export const DEFAULT_PORTS: Record<ServiceName, number> = {
-  keystone: 5000, nova: 8774, cinder: 8776, glance: 9292, neutron: 9696, legacy: 8080,
+  keystone: 5000,
+  nova: 8774,
+  cinder: 8776,
+  glance: 9292,
+  neutron: 9696,
+  legacy: 8080,
 };
 
 export interface DemoCloudOptions extends BuildCloudOptions {
@@ -75,7 +80,9 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
   if (options.latencyMs) for (const name of SERVICE_NAMES) emulators[name].setFaults({ latencyMs: options.latencyMs });
 
   return {
-    cloud, emulators, urls,
+    cloud,
+    emulators,
+    urls,
     keystoneUrl: `${urls.keystone}/v3`,
     legacyUrl: urls.legacy,
     legacyApiKey: cloud.legacyApiKey,

@@ -28,7 +28,12 @@ const small = buildCloud({ size: 'small' });
 function normalise(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalise);
   if (v instanceof Date) return v.toISOString();
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, normalise((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, normalise((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
@@ -36,21 +41,34 @@ function normalise(v: unknown): unknown {
 function expected(kind: MeteredKind, id: string, lastMinutes: number, now: number, fromMinute: number) {
   const end = minuteOf(now);
   const stat = (meter: Meter) => {
-    let s = 0, c = 0, mx = -Infinity, minutes = 0;
+    let s = 0,
+      c = 0,
+      mx = -Infinity,
+      minutes = 0;
     for (let minute = Math.max(end - lastMinutes, fromMinute); minute < end; minute++) {
       const count = samplesPerMinute(id, minute);
       minutes++;
       for (let i = 0; i < count; i++) {
         const v = sampleValue(kind, id, meter, minute, i);
-        s += v; c++; mx = Math.max(mx, v);
+        s += v;
+        c++;
+        mx = Math.max(mx, v);
       }
     }
     return { avg: s / c, max: mx, total: s, minutes };
   };
   const [cpu, mem, rx, tx, rd, wr] = METERS.map(stat);
   return {
-    lastMinutes, minutesWithData: cpu.minutes, cpuUtilAvg: cpu.avg, cpuUtilMax: cpu.max, memUsedMbAvg: mem.avg, memUsedMbMax: mem.max,
-    netRxBytes: rx.total, netTxBytes: tx.total, diskReadIops: rd.avg, diskWriteIops: wr.avg,
+    lastMinutes,
+    minutesWithData: cpu.minutes,
+    cpuUtilAvg: cpu.avg,
+    cpuUtilMax: cpu.max,
+    memUsedMbAvg: mem.avg,
+    memUsedMbMax: mem.max,
+    netRxBytes: rx.total,
+    netTxBytes: tx.total,
+    diskReadIops: rd.avg,
+    diskWriteIops: wr.avg,
   };
 }
 
@@ -62,8 +80,12 @@ describe.skipIf(mongoSkipReason !== null)('metering rollups (live upserts)', () 
   let t: TestDb;
   const instance = small.servers[0].id;
   const host = small.hosts[0].hostname;
-  beforeAll(async () => { t = await openTestDb('rollup'); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await openTestDb('rollup');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('replaying samples leaves every bucket as it was', async () => {
     const minute = minuteOf(NOW) - 1;
@@ -124,13 +146,20 @@ describe.skipIf(mongoSkipReason !== null)('metering reads', () => {
   const fromMinute = minuteOf(NOW) - HOURS * 60;
   beforeAll(async () => {
     t = await openTestDb('reads');
-    const few: MeteredResource[] = [...instances.slice(0, 3).map((id) => ({ kind: 'instance' as const, id })), ...hosts.map((id) => ({ kind: 'host' as const, id }))];
+    const few: MeteredResource[] = [
+      ...instances.slice(0, 3).map((id) => ({ kind: 'instance' as const, id })),
+      ...hosts.map((id) => ({ kind: 'host' as const, id })),
+    ];
     await seedMetering(t.db, small, { hours: HOURS, now: NOW, resources: few });
     batch = t.sibling('batch');
     const res = await seedMetering(batch, small, { hours: 1, now: NOW, resources: instances.map((id) => ({ kind: 'instance' as const, id })) });
-    console.log(`[metering] seeded ${res.resources} resources × ${res.minutes} min: ${res.documents} buckets, ${res.samples} samples in ${res.ms} ms`);
+    console.log(
+      `[metering] seeded ${res.resources} resources × ${res.minutes} min: ${res.documents} buckets, ${res.samples} samples in ${res.ms} ms`,
+    );
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('metrics equal those computed from the generated samples, for windows inside and across hours', async () => {
     const store = createMeteringStore(t.db);
@@ -165,7 +194,11 @@ describe.skipIf(mongoSkipReason !== null)('metering reads', () => {
     const now = Date.now();
     const end = minuteOf(now);
     const db = t.sibling('window');
-    await writeWindowSnapshots(db, instances.map((id) => ({ kind: 'instance' as const, id })), end);
+    await writeWindowSnapshots(
+      db,
+      instances.map((id) => ({ kind: 'instance' as const, id })),
+      end,
+    );
     const store = createMeteringStore(db);
     t.reset();
     const got = await store.resourceMetrics('instance', instances, SNAPSHOT_MINUTES);
@@ -185,7 +218,11 @@ describe.skipIf(mongoSkipReason !== null)('metering reads', () => {
 
   it('falls back to the hour buckets when the window document is stale or missing', async () => {
     const db = t.sibling('stale-window');
-    await writeWindowSnapshots(db, instances.slice(0, 2).map((id) => ({ kind: 'instance' as const, id })), minuteOf(Date.now()) - 10);
+    await writeWindowSnapshots(
+      db,
+      instances.slice(0, 2).map((id) => ({ kind: 'instance' as const, id })),
+      minuteOf(Date.now()) - 10,
+    );
     const store = createMeteringStore(db);
     // No buckets in this database: the stale window must not be served, so nothing comes back.
     expect((await store.resourceMetrics('instance', instances.slice(0, 2), SNAPSHOT_MINUTES)).size).toBe(0);
@@ -204,8 +241,12 @@ describe.skipIf(mongoSkipReason !== null)('metering reads', () => {
 
 describe.skipIf(mongoSkipReason !== null)('metering feed', () => {
   let t: TestDb;
-  beforeAll(async () => { t = await openTestDb('feed'); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await openTestDb('feed');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('writes samples of the current minute as they fall due, and new servers get metered', async () => {
     const tiny = buildCloud({ size: 'tiny' });
@@ -291,7 +332,7 @@ describe('metering windows contract: writer and reader agree', () => {
 });
 
 describe('local MongoDB for metering', () => {
-  it('keeps its data under the repository\'s .data/ferretdb', () => {
+  it("keeps its data under the repository's .data/ferretdb", () => {
     expect(DEFAULT_DATA_DIR).toBe(fileURLToPath(new URL('../.data/ferretdb', import.meta.url)));
   });
 
@@ -302,7 +343,8 @@ describe('local MongoDB for metering', () => {
       const r = await resolveMongo({ binary: '/nonexistent/ferretdb' });
       expect(r).toMatchObject({ uri: 'mongodb://metering.example.com:27017', source: 'env' });
     } finally {
-      if (saved === undefined) delete process.env.MONGODB_URI; else process.env.MONGODB_URI = saved;
+      if (saved === undefined) delete process.env.MONGODB_URI;
+      else process.env.MONGODB_URI = saved;
     }
   });
 
@@ -335,10 +377,11 @@ describe.skipIf(mongoSkipReason !== null)('metering seed timing', () => {
       const tiny = buildCloud({ size: 'tiny' });
       const res = await seedMetering(t.db, tiny, { hours: 3, now: NOW });
       expect(res.documents).toBe(meteredResources(tiny).length * METERS.length * 4);
-      console.log(`[metering] seed tiny × 3 h: ${res.documents} buckets, ${res.samples} samples, ${res.ms} ms (${Math.round(res.documents / (res.ms / 1000))} buckets/s)`);
+      console.log(
+        `[metering] seed tiny × 3 h: ${res.documents} buckets, ${res.samples} samples, ${res.ms} ms (${Math.round(res.documents / (res.ms / 1000))} buckets/s)`,
+      );
     } finally {
       await t.close();
     }
   });
 });
-

@@ -4,16 +4,28 @@
 import type { Disk } from '../../core/domain.ts';
 import { parseOpenStackTime } from '../openstack-time.ts';
 
-export interface VolumeRecord { disk: Disk; attachedTo: { serverId: string; device: string | null }[] }
+export interface VolumeRecord {
+  disk: Disk;
+  attachedTo: { serverId: string; device: string | null }[];
+}
 
 export function toVolume(v: any): VolumeRecord {
   const attachments: any[] = Array.isArray(v.attachments) ? v.attachments : [];
   const first = attachments[0];
   return {
     disk: {
-      backend: 'CINDER', id: v.id, name: v.name ?? null, sizeGb: v.size, status: v.status, volumeType: v.volume_type ?? null,
-      bootable: v.bootable === 'true' || v.bootable === true, device: first?.device ?? null, instanceId: first?.server_id ?? null,
-      projectId: v['os-vol-tenant-attr:tenant_id'] ?? null, zoneName: v.availability_zone ?? null, createdAt: parseOpenStackTime(v.created_at),
+      backend: 'CINDER',
+      id: v.id,
+      name: v.name ?? null,
+      sizeGb: v.size,
+      status: v.status,
+      volumeType: v.volume_type ?? null,
+      bootable: v.bootable === 'true' || v.bootable === true,
+      device: first?.device ?? null,
+      instanceId: first?.server_id ?? null,
+      projectId: v['os-vol-tenant-attr:tenant_id'] ?? null,
+      zoneName: v.availability_zone ?? null,
+      createdAt: parseOpenStackTime(v.created_at),
     },
     attachedTo: attachments.map((a) => ({ serverId: a.server_id, device: a.device ?? null })),
   };

@@ -11,7 +11,12 @@ export function glanceLoaders(glance: GlanceSource, s: RequestState) {
   const { concurrency, maxUrlBytes } = s.batching;
   const image = s.loader<string, Image | null>('image', async (ids) => {
     const chunks = chunkByUrlBytes([...ids], glance.urlPrefixBytes(), (id) => encodeURIComponent(id).length + 1, maxUrlBytes);
-    const results = await perChunk(ids, chunks, async (c) => new Map((await glance.imagesByIds(c)).map((i) => [i.id, i] as const)), null as Image | null);
+    const results = await perChunk(
+      ids,
+      chunks,
+      async (c) => new Map((await glance.imagesByIds(c)).map((i) => [i.id, i] as const)),
+      null as Image | null,
+    );
     const missing = ids.filter((_, i) => results[i] === null);
     if (missing.length > 0) {
       const single = await mapLimit(missing, concurrency, (id) => glance.getImage(id).catch((e: Error) => e));

@@ -5,9 +5,19 @@ import { parseOpenStackTime } from '../openstack-time.ts';
 
 export function toImage(i: any): Image {
   return {
-    id: i.id, name: i.name ?? '', status: i.status, visibility: i.visibility, hidden: i.os_hidden === true, ownerId: i.owner ?? '',
-    sizeBytes: i.size ?? null, diskFormat: i.disk_format ?? null, containerFormat: i.container_format ?? null,
-    minDiskGb: i.min_disk ?? 0, minRamMb: i.min_ram ?? 0, tags: i.tags ?? [],
-    createdAt: parseOpenStackTime(i.created_at)!, updatedAt: parseOpenStackTime(i.updated_at),
+    id: i.id,
+    name: i.name ?? '',
+    status: i.status,
+    visibility: i.visibility,
+    hidden: i.os_hidden === true,
+    ownerId: i.owner ?? '',
+    sizeBytes: i.size ?? null,
+    diskFormat: i.disk_format ?? null,
+    containerFormat: i.container_format ?? null,
+    minDiskGb: i.min_disk ?? 0,
+    minRamMb: i.min_ram ?? 0,
+    tags: i.tags ?? [],
+    createdAt: parseOpenStackTime(i.created_at)!,
+    updatedAt: parseOpenStackTime(i.updated_at),
   };
 }

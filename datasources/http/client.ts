@@ -81,7 +81,12 @@ export class UpstreamClient {
     const key = `${service} ${url} ${headers['x-auth-token'] ?? ''}${headers['x-api-key'] ?? ''}`;
     let pending = this.memo.get(key);
     if (!pending) {
-      const credential = headers['x-api-key'] !== undefined ? `key:${headers['x-api-key']}` : this.shareScope ? `caller:${this.shareScope}` : `token:${headers['x-auth-token'] ?? ''}`;
+      const credential =
+        headers['x-api-key'] !== undefined
+          ? `key:${headers['x-api-key']}`
+          : this.shareScope
+            ? `caller:${this.shareScope}`
+            : `token:${headers['x-auth-token'] ?? ''}`;
       const sharedKey = `${service} ${url} ${credential}${accept ? ` ${accept.join(',')}` : ''}`;
       // Shared fetches do not carry this request's abort signal: another request may be waiting on them.
       pending = this.scheduler.track(this.stack.inflight.share(sharedKey, () => this.send(service as UpstreamName, { url, headers, accept }, false)));
@@ -118,7 +123,12 @@ export class UpstreamClient {
       try {
         body = JSON.parse(text);
       } catch (err) {
-        throw new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', `${service} answered with a malformed body`, { service, requestId, status: response.statusCode }, { cause: err });
+        throw new MosaicError(
+          'MOSAIC_ERR_UPSTREAM_GARBLED',
+          `${service} answered with a malformed body`,
+          { service, requestId, status: response.statusCode },
+          { cause: err },
+        );
       }
     } else if (text.length > 0) {
       body = text;

@@ -4,7 +4,10 @@
 // URL from our own base URL and the last item's id rather than trusting the href's host, which a proxy in
 // front of the service may have written wrong.
 
-export interface Page<T> { items: T[]; hasNext: boolean }
+export interface Page<T> {
+  items: T[];
+  hasNext: boolean;
+}
 
 /** Builds a query string with repeated keys for array values; undefined values are skipped. */
 export function queryString(params: Record<string, string | number | boolean | (string | number)[] | undefined>): string {
@@ -22,14 +25,16 @@ export function withQuery(url: string, query: string): string {
 }
 
 /** True when a `*_links` array has a rel=next entry. */
-export const hasNextLink = (links: unknown): boolean =>
-  Array.isArray(links) && links.some((l) => l && (l as { rel?: string }).rel === 'next');
+export const hasNextLink = (links: unknown): boolean => Array.isArray(links) && links.some((l) => l && (l as { rel?: string }).rel === 'next');
 
 /**
  * Fetches marker pages until the upstream says there is no next one. `fetchPage` gets the marker of the last
  * item so far (undefined for the first page).
  */
-export async function collectMarkerPages<T extends { id: string }>(fetchPage: (marker: string | undefined) => Promise<Page<T>>, maxPages = 1000): Promise<T[]> {
+export async function collectMarkerPages<T extends { id: string }>(
+  fetchPage: (marker: string | undefined) => Promise<Page<T>>,
+  maxPages = 1000,
+): Promise<T[]> {
   const all: T[] = [];
   let marker: string | undefined;
   for (let i = 0; i < maxPages; i++) {

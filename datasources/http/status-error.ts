@@ -43,7 +43,12 @@ export function transportError(service: string, err: unknown): MosaicError {
     if (err.name === 'AbortError' || err.code === 'ERR_ABORTED') {
       return new MosaicError('MOSAIC_ERR_UPSTREAM_UNAVAILABLE', `the request to ${service} was cancelled`, { service }, { cause: err });
     }
-    return new MosaicError('MOSAIC_ERR_UPSTREAM_UNAVAILABLE', `${service} is unreachable (${err.code ?? 'connection failed'})`, { service }, { cause: err });
+    return new MosaicError(
+      'MOSAIC_ERR_UPSTREAM_UNAVAILABLE',
+      `${service} is unreachable (${err.code ?? 'connection failed'})`,
+      { service },
+      { cause: err },
+    );
   }
   return new MosaicError('MOSAIC_ERR_UPSTREAM_UNAVAILABLE', `${service} is unreachable`, { service }, { cause: err });
 }

@@ -25,14 +25,21 @@ export class KeystoneAuth {
       res = await upstream.request('keystone', {
         method: 'POST',
         url: `${this.url}/auth/tokens`,
-        json: { auth: { identity: { methods: ['password'], password: { user: { name: username, domain: { id: 'default' }, password } } }, ...(scope ? { scope } : {}) } },
+        json: {
+          auth: {
+            identity: { methods: ['password'], password: { user: { name: username, domain: { id: 'default' }, password } } },
+            ...(scope ? { scope } : {}),
+          },
+        },
       });
     } catch (err) {
-      if (err instanceof MosaicError && (err.upstream?.status === 401 || err.upstream?.status === 400)) throw new MosaicError('MOSAIC_ERR_BAD_CREDENTIALS');
+      if (err instanceof MosaicError && (err.upstream?.status === 401 || err.upstream?.status === 400))
+        throw new MosaicError('MOSAIC_ERR_BAD_CREDENTIALS');
       throw err;
     }
     const token = res.headers['x-subject-token'];
-    if (typeof token !== 'string') throw new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', 'keystone issued no X-Subject-Token', { service: 'keystone' });
+    if (typeof token !== 'string')
+      throw new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', 'keystone issued no X-Subject-Token', { service: 'keystone' });
     const caller = callerFromTokenBody(token, res.body);
     this.remember(caller);
     return caller;

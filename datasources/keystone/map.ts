@@ -6,7 +6,8 @@ import { MosaicError } from '../../core/errors.ts';
 
 export function callerFromTokenBody(token: string, body: any): Caller {
   const t = body?.token;
-  if (!t || !t.user || !t.expires_at) throw new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', 'keystone answered without a token body', { service: 'keystone' });
+  if (!t || !t.user || !t.expires_at)
+    throw new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', 'keystone answered without a token body', { service: 'keystone' });
   const roles: string[] = (t.roles ?? []).map((r: { name: string }) => r.name);
   return {
     token,
@@ -22,5 +23,9 @@ export function callerFromTokenBody(token: string, body: any): Caller {
 }
 
 export const toProject = (p: any): Project => ({
-  id: p.id, name: p.name, description: p.description ?? '', domainId: p.domain_id ?? 'default', enabled: p.enabled !== false,
+  id: p.id,
+  name: p.name,
+  description: p.description ?? '',
+  domainId: p.domain_id ?? 'default',
+  enabled: p.enabled !== false,
 });

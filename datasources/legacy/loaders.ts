@@ -13,16 +13,20 @@ export function legacyLoaders(legacy: RegionControllerSource, s: RequestState) {
   const storages = () => s.once('legacy:storages', () => legacy.storages());
 
   const hostsByZone = s.loader<number, Host[]>('hostsByZone', async (zoneIds) =>
-    mapLimit([...zoneIds], concurrency, (id) => legacy.hostsOfZone(id).catch((e: Error) => e)));
+    mapLimit([...zoneIds], concurrency, (id) => legacy.hostsOfZone(id).catch((e: Error) => e)),
+  );
 
   const host = s.loader<number, Host | null>('host', async (ids) =>
-    perChunk(ids, chunk(ids, LEGACY_MAX_IDS), async (c) => new Map((await legacy.hostsByIds(c)).map((h) => [h.id, h])), null));
+    perChunk(ids, chunk(ids, LEGACY_MAX_IDS), async (c) => new Map((await legacy.hostsByIds(c)).map((h) => [h.id, h])), null),
+  );
 
   const legacyDisksByInstance = s.loader<string, Disk[]>('legacyDisksByInstance', async (instanceIds) =>
-    perChunk(instanceIds, chunk(instanceIds, LEGACY_MAX_IDS), async (c) => groupBy(await legacy.disksByInstances(c), (d) => d.instanceId ?? ''), []));
+    perChunk(instanceIds, chunk(instanceIds, LEGACY_MAX_IDS), async (c) => groupBy(await legacy.disksByInstances(c), (d) => d.instanceId ?? ''), []),
+  );
 
   const legacyDisk = s.loader<number, Disk | null>('legacyDisk', async (ids) =>
-    mapLimit([...ids], concurrency, (id) => legacy.disk(id).catch((e: Error) => e)));
+    mapLimit([...ids], concurrency, (id) => legacy.disk(id).catch((e: Error) => e)),
+  );
 
   /** A host by its hostname, through its zone's host list (the CMDB has no hostname filter). */
   const hostByName = async (zoneName: string, hostname: string): Promise<Host | null> => {

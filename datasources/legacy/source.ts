@@ -22,7 +22,10 @@ export class RegionControllerSource {
     const res = await this.upstream.get('legacy', `${this.baseUrl}${path}`, { 'x-api-key': this.apiKey });
     const body = res.body;
     if (!body || typeof body !== 'object' || typeof body.ret !== 'number') {
-      throw new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', 'legacy answered without its {ret,msg,data} envelope', { service: 'legacy', status: res.status });
+      throw new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', 'legacy answered without its {ret,msg,data} envelope', {
+        service: 'legacy',
+        status: res.status,
+      });
     }
     if (body.ret === 0) return body.data;
     if (body.ret === 404001 && allowMissing) return null;

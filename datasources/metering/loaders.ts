@@ -15,7 +15,10 @@ export interface MetricLoaders {
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new MosaicError('MOSAIC_ERR_UPSTREAM_TIMEOUT', 'the metering database did not answer in time', { service: 'mongodb' })), timeoutMs);
+    timer = setTimeout(
+      () => reject(new MosaicError('MOSAIC_ERR_UPSTREAM_TIMEOUT', 'the metering database did not answer in time', { service: 'mongodb' })),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -31,15 +34,21 @@ export function createMetricLoaders(reader: MeteringReader | null, scheduler: Ba
       const key = `${kind}:${lastMinutes}`;
       let loader = loaders.get(key);
       if (!loader) {
-        loader = new DataLoader(async (ids) => {
-          try {
-            const found = await scheduler.track(withTimeout(reader.resourceMetrics(kind, [...ids], lastMinutes), timeoutMs));
-            return ids.map((i) => found.get(i) ?? null);
-          } catch (err) {
-            const error = err instanceof MosaicError ? err : new MosaicError('MOSAIC_ERR_UPSTREAM_UNAVAILABLE', 'the metering database failed', { service: 'mongodb' }, { cause: err });
-            return ids.map(() => error);
-          }
-        }, { batchScheduleFn: scheduler.schedule });
+        loader = new DataLoader(
+          async (ids) => {
+            try {
+              const found = await scheduler.track(withTimeout(reader.resourceMetrics(kind, [...ids], lastMinutes), timeoutMs));
+              return ids.map((i) => found.get(i) ?? null);
+            } catch (err) {
+              const error =
+                err instanceof MosaicError
+                  ? err
+                  : new MosaicError('MOSAIC_ERR_UPSTREAM_UNAVAILABLE', 'the metering database failed', { service: 'mongodb' }, { cause: err });
+              return ids.map(() => error);
+            }
+          },
+          { batchScheduleFn: scheduler.schedule },
+        );
         loaders.set(key, loader);
       }
       return loader.load(id);

@@ -21,8 +21,21 @@ const MINUTE_MS = 60_000;
 /** Longest window a read accepts: a day of minutes (the graph's `lastMinutes` limit; metering/loaders.ts). */
 export const MAX_LAST_MINUTES = 24 * 60;
 
-interface Slot { s: number; c: number; mn: number; mx: number }
-interface Bucket extends Slot { _id: string; k: MeteredKind; r: string; m: Meter; h: Date; n: number; sl?: Record<string, Slot> }
+interface Slot {
+  s: number;
+  c: number;
+  mn: number;
+  mx: number;
+}
+interface Bucket extends Slot {
+  _id: string;
+  k: MeteredKind;
+  r: string;
+  m: Meter;
+  h: Date;
+  n: number;
+  sl?: Record<string, Slot>;
+}
 
 export interface MeteringStore extends MeteringReader {
   /** Aggregates per resource id over the last `lastMinutes` whole minutes before `now`; ids without samples are absent. */
@@ -35,7 +48,11 @@ export interface MeteringStoreOptions {
   collection?: string;
 }
 
-interface Window { start: number; end: number; hours: number[] }
+interface Window {
+  start: number;
+  end: number;
+  hours: number[];
+}
 
 function windowOf(lastMinutes: number, now: number): Window {
   if (!Number.isInteger(lastMinutes) || lastMinutes < 1 || lastMinutes > MAX_LAST_MINUTES) {
@@ -54,10 +71,16 @@ const bucketId = (kind: MeteredKind, id: string, meter: Meter, hourMinute: numbe
 
 /** Running totals of one meter over the window. */
 class Acc {
-  s = 0; c = 0; mn = Infinity; mx = -Infinity; minutes = 0;
+  s = 0;
+  c = 0;
+  mn = Infinity;
+  mx = -Infinity;
+  minutes = 0;
   add(x: Slot, minutes: number): void {
     if (!x.c) return;
-    this.s += x.s; this.c += x.c; this.minutes += minutes;
+    this.s += x.s;
+    this.c += x.c;
+    this.minutes += minutes;
     if (x.mn < this.mn) this.mn = x.mn;
     if (x.mx > this.mx) this.mx = x.mx;
   }
@@ -72,9 +95,15 @@ class Acc {
       if (m >= lo && m < hi) this.add(slot, 1);
     }
   }
-  get avg(): number | null { return this.c ? this.s / this.c : null; }
-  get max(): number | null { return this.c ? this.mx : null; }
-  get total(): number | null { return this.c ? this.s : null; }
+  get avg(): number | null {
+    return this.c ? this.s / this.c : null;
+  }
+  get max(): number | null {
+    return this.c ? this.mx : null;
+  }
+  get total(): number | null {
+    return this.c ? this.s : null;
+  }
 }
 
 export function createMeteringStore(db: Db, { client, collection = METERING_COLLECTION }: MeteringStoreOptions = {}): MeteringStore {
@@ -96,7 +125,10 @@ export function createMeteringStore(db: Db, { client, collection = METERING_COLL
     for (const id of ids) projection[`r.${windowKey(id)}`] = 1;
     const shardIds = [...new Set(ids.map((id) => windowDocId(kind, windowShard(kind, id), lastMinutes)))];
     const filter = shardIds.length === 1 ? { _id: shardIds[0] } : { _id: { $in: shardIds } };
-    const docs = await db.collection<WindowDoc>(windowCollection(kind)).find(filter, { projection, limit: shardIds.length, batchSize: shardIds.length }).toArray();
+    const docs = await db
+      .collection<WindowDoc>(windowCollection(kind))
+      .find(filter, { projection, limit: shardIds.length, batchSize: shardIds.length })
+      .toArray();
     const end = Math.floor(now / MINUTE_MS);
     if (docs.length !== shardIds.length || docs.some((d) => d.end < end - 1 || d.end > end)) return null;
     const values: Record<string, number[]> = Object.assign({}, ...docs.map((d) => d.r ?? {}));
@@ -106,11 +138,16 @@ export function createMeteringStore(db: Db, { client, collection = METERING_COLL
       const v = values[windowKey(id)];
       if (!v || !v[F.minutes]) continue;
       out.set(id, {
-        lastMinutes, minutesWithData: v[F.minutes],
-        cpuUtilAvg: ratio(v[F.cpuS], v[F.cpuC]), cpuUtilMax: v[F.cpuC] ? v[F.cpuMx] : null,
-        memUsedMbAvg: ratio(v[F.memS], v[F.memC]), memUsedMbMax: v[F.memC] ? v[F.memMx] : null,
-        netRxBytes: v[F.rxS], netTxBytes: v[F.txS],
-        diskReadIops: ratio(v[F.riS], v[F.riC]), diskWriteIops: ratio(v[F.wiS], v[F.wiC]),
+        lastMinutes,
+        minutesWithData: v[F.minutes],
+        cpuUtilAvg: ratio(v[F.cpuS], v[F.cpuC]),
+        cpuUtilMax: v[F.cpuC] ? v[F.cpuMx] : null,
+        memUsedMbAvg: ratio(v[F.memS], v[F.memC]),
+        memUsedMbMax: v[F.memC] ? v[F.memMx] : null,
+        netRxBytes: v[F.rxS],
+        netTxBytes: v[F.txS],
+        diskReadIops: ratio(v[F.riS], v[F.riC]),
+        diskWriteIops: ratio(v[F.wiS], v[F.wiC]),
       });
     }
     return out;
@@ -139,11 +176,16 @@ export function createMeteringStore(db: Db, { client, collection = METERING_COLL
         const minutesWithData = Math.max(...METERS.map((m) => a[m].minutes));
         if (minutesWithData === 0) continue;
         out.set(id, {
-          lastMinutes, minutesWithData,
-          cpuUtilAvg: a.cpu_util.avg, cpuUtilMax: a.cpu_util.max,
-          memUsedMbAvg: a.mem_used_mb.avg, memUsedMbMax: a.mem_used_mb.max,
-          netRxBytes: a.net_rx_bytes.total, netTxBytes: a.net_tx_bytes.total,
-          diskReadIops: a.disk_read_iops.avg, diskWriteIops: a.disk_write_iops.avg,
+          lastMinutes,
+          minutesWithData,
+          cpuUtilAvg: a.cpu_util.avg,
+          cpuUtilMax: a.cpu_util.max,
+          memUsedMbAvg: a.mem_used_mb.avg,
+          memUsedMbMax: a.mem_used_mb.max,
+          netRxBytes: a.net_rx_bytes.total,
+          netTxBytes: a.net_tx_bytes.total,
+          diskReadIops: a.disk_read_iops.avg,
+          diskWriteIops: a.disk_write_iops.avg,
         });
       }
       return out;

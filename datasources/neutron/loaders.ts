@@ -10,7 +10,10 @@ import type { RequestState } from '../planner/request-state.ts';
 import type { NeutronSource } from './source.ts';
 
 /** What a floating-IP batch needs of an instance: the floating addresses Nova reports for it. */
-export interface InstanceAddressesKey { id: string; floatingAddresses: string[] }
+export interface InstanceAddressesKey {
+  id: string;
+  floatingAddresses: string[];
+}
 
 export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
   const { maxUrlBytes } = s.batching;
@@ -45,30 +48,45 @@ export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
    * `port_details.device_id` (Rocky and later), so a stale Nova cache cannot attach an IP to the wrong instance;
    * an older Neutron without port_details costs a ports lookup for the join instead.
    */
-  const floatingIpsByInstance = s.loader<InstanceAddressesKey, FloatingIp[], string>('floatingIpsByInstance', async (instances) => {
-    const addresses = [...new Set(instances.flatMap((i) => i.floatingAddresses))];
-    if (addresses.length === 0) return instances.map(() => []);
-    const chunks = chunksOf(addresses, 'floatingips', 'floating_ip_address');
-    const fips = await choose<FloatingIp[]>([
-      { name: 'address-chunks', calls: chunks.length, run: async () => (await Promise.all(chunks.map((c) => neutron.floatingIpsByAddress(c)))).flat() },
-      { name: 'all-floating-ips', calls: s.has('neutron:fips') ? 0 : 1, run: allFloatingIps },
-    ]).run();
-    if (fips.every((f) => f.deviceId !== undefined)) {
-      const byDevice = groupBy(fips.filter((f) => f.deviceId), (f) => f.deviceId!);
-      return instances.map((i) => byDevice.get(i.id) ?? []);
-    }
-    const ports = await portsByInstance.loadMany(instances.map((i) => i.id));
-    const byPort = groupBy(fips.filter((f) => f.portId), (f) => f.portId!);
-    return instances.map((_, n) => {
-      const own = ports[n];
-      return own instanceof Error ? own : own.flatMap((p) => byPort.get(p.id) ?? []);
-    });
-  }, { cacheKeyFn: (i) => i.id });
+  const floatingIpsByInstance = s.loader<InstanceAddressesKey, FloatingIp[], string>(
+    'floatingIpsByInstance',
+    async (instances) => {
+      const addresses = [...new Set(instances.flatMap((i) => i.floatingAddresses))];
+      if (addresses.length === 0) return instances.map(() => []);
+      const chunks = chunksOf(addresses, 'floatingips', 'floating_ip_address');
+      const fips = await choose<FloatingIp[]>([
+        {
+          name: 'address-chunks',
+          calls: chunks.length,
+          run: async () => (await Promise.all(chunks.map((c) => neutron.floatingIpsByAddress(c)))).flat(),
+        },
+        { name: 'all-floating-ips', calls: s.has('neutron:fips') ? 0 : 1, run: allFloatingIps },
+      ]).run();
+      if (fips.every((f) => f.deviceId !== undefined)) {
+        const byDevice = groupBy(
+          fips.filter((f) => f.deviceId),
+          (f) => f.deviceId!,
+        );
+        return instances.map((i) => byDevice.get(i.id) ?? []);
+      }
+      const ports = await portsByInstance.loadMany(instances.map((i) => i.id));
+      const byPort = groupBy(
+        fips.filter((f) => f.portId),
+        (f) => f.portId!,
+      );
+      return instances.map((_, n) => {
+        const own = ports[n];
+        return own instanceof Error ? own : own.flatMap((p) => byPort.get(p.id) ?? []);
+      });
+    },
+    { cacheKeyFn: (i) => i.id },
+  );
 
   /** Ports and floating IPs by id (for node(id)): `id=` filters, chunked. */
   const byId = <V extends { id: string }>(name: string, collection: 'ports' | 'floatingips', fetch: (ids: string[]) => Promise<V[]>) =>
     s.loader<string, V | null>(name, async (ids) =>
-      perChunk(ids, chunksOf([...ids], collection, 'id'), async (c) => new Map((await fetch(c)).map((v) => [v.id, v] as const)), null as V | null));
+      perChunk(ids, chunksOf([...ids], collection, 'id'), async (c) => new Map((await fetch(c)).map((v) => [v.id, v] as const)), null as V | null),
+    );
   const port = byId<Port>('port', 'ports', (ids) => neutron.portsByIds(ids));
   const floatingIp = byId<FloatingIp>('floatingIp', 'floatingips', (ids) => neutron.floatingIpsByIds(ids));
 

@@ -6,18 +6,29 @@ import { parseOpenStackTime } from '../openstack-time.ts';
 
 export function toPort(p: any): Port {
   return {
-    id: p.id, name: p.name ?? '', networkId: p.network_id, projectId: p.project_id ?? p.tenant_id ?? '', deviceId: p.device_id ?? '',
-    deviceOwner: p.device_owner ?? '', macAddress: p.mac_address,
+    id: p.id,
+    name: p.name ?? '',
+    networkId: p.network_id,
+    projectId: p.project_id ?? p.tenant_id ?? '',
+    deviceId: p.device_id ?? '',
+    deviceOwner: p.device_owner ?? '',
+    macAddress: p.mac_address,
     fixedIps: (p.fixed_ips ?? []).map((f: any) => ({ ipAddress: f.ip_address, subnetId: f.subnet_id })),
-    status: p.status, createdAt: parseOpenStackTime(p.created_at),
+    status: p.status,
+    createdAt: parseOpenStackTime(p.created_at),
   };
 }
 
 export function toFloatingIp(f: any): FloatingIp {
   return {
-    id: f.id, address: f.floating_ip_address, fixedIpAddress: f.fixed_ip_address ?? null, portId: f.port_id ?? null,
-    deviceId: 'port_details' in f ? f.port_details?.device_id ?? null : undefined,
-    projectId: f.project_id ?? f.tenant_id ?? '', status: f.status, floatingNetworkId: f.floating_network_id,
+    id: f.id,
+    address: f.floating_ip_address,
+    fixedIpAddress: f.fixed_ip_address ?? null,
+    portId: f.port_id ?? null,
+    deviceId: 'port_details' in f ? (f.port_details?.device_id ?? null) : undefined,
+    projectId: f.project_id ?? f.tenant_id ?? '',
+    status: f.status,
+    floatingNetworkId: f.floating_network_id,
     createdAt: parseOpenStackTime(f.created_at),
   };
 }

@@ -12,7 +12,11 @@ export class NeutronSource extends OpenStackSource {
   /** A list endpoint with filters, following `<collection>_links` if the deployment paginates. */
   private list(collection: 'ports' | 'floatingips', filters: Record<string, string[] | string | undefined>): Promise<any[]> {
     return collectMarkerPages<any>(async (marker) => {
-      const res = await this.upstream.get('neutron', withQuery(`${this.baseUrl}/v2.0/${collection}`, queryString({ ...filters, marker })), this.headers);
+      const res = await this.upstream.get(
+        'neutron',
+        withQuery(`${this.baseUrl}/v2.0/${collection}`, queryString({ ...filters, marker })),
+        this.headers,
+      );
       const page = res.body?.[collection];
       if (!Array.isArray(page)) throw garbled('neutron', `${collection} list without ${collection}`);
       return { items: page, hasNext: hasNextLink(res.body[`${collection}_links`]) };

@@ -9,7 +9,10 @@ import type { RequestState } from '../planner/request-state.ts';
 import { NOVA_PAGE_LIMIT, type NovaSource, type ServerFilters } from './source.ts';
 
 /** A host-scoped key: Nova filters by hostname, the zone lets us choose a zone-wide list instead. */
-export interface HostKey { zoneName: string; hostname: string }
+export interface HostKey {
+  zoneName: string;
+  hostname: string;
+}
 
 export function novaLoaders(nova: NovaSource, s: RequestState) {
   const { concurrency } = s.batching;
@@ -22,62 +25,79 @@ export function novaLoaders(nova: NovaSource, s: RequestState) {
   /** Zones whose hosts this request has asked about: their learned sizes estimate an unknown all-tenants list. */
   const zonesAsked = new Set<string>();
 
-  const allServers = () => s.once('nova:all', async () => {
-    const list = remember(await nova.listServers(s.caller.isAdmin ? { all_tenants: '1' } : {}));
-    s.learn('nova:all', list.length);
-    for (const [zone, servers] of groupBy(list, (i) => i.zoneName)) s.learn(`nova:zone:${zone}`, servers.length);
-    return list;
-  });
-  const inZone = (zone: string) => (list: Instance[]) => list.filter((i) => i.zoneName === zone);
-  const zoneServers = (zone: string) => s.has('nova:all')
-    ? allServers().then(inZone(zone))
-    : s.once(`nova:zone:${zone}`, async () => {
-      const list = remember(await nova.listServers({ all_tenants: '1', availability_zone: zone }));
-      s.learn(`nova:zone:${zone}`, list.length);
+  const allServers = () =>
+    s.once('nova:all', async () => {
+      const list = remember(await nova.listServers(s.caller.isAdmin ? { all_tenants: '1' } : {}));
+      s.learn('nova:all', list.length);
+      for (const [zone, servers] of groupBy(list, (i) => i.zoneName)) s.learn(`nova:zone:${zone}`, servers.length);
       return list;
     });
+  const inZone = (zone: string) => (list: Instance[]) => list.filter((i) => i.zoneName === zone);
+  const zoneServers = (zone: string) =>
+    s.has('nova:all')
+      ? allServers().then(inZone(zone))
+      : s.once(`nova:zone:${zone}`, async () => {
+          const list = remember(await nova.listServers({ all_tenants: '1', availability_zone: zone }));
+          s.learn(`nova:zone:${zone}`, list.length);
+          return list;
+        });
 
   /** Servers per host (admin only: `host` is an admin filter). */
-  const instancesByHost = s.loader<HostKey, Instance[], string>('instancesByHost', async (keys) => {
-    const zones = [...groupBy(keys, (k) => k.zoneName).keys()];
-    for (const z of zones) zonesAsked.add(z);
-    /** Fetches each zone's servers with `source`, then answers every key from its zone's group. */
-    const grouped = async (source: (zone: string) => Promise<Instance[]>) => {
-      const byZone = new Map<string, Map<string, Instance[]> | Error>();
-      await Promise.all(zones.map(async (z) => {
-        try {
-          byZone.set(z, groupBy(await source(z), (i) => i.hostname ?? ''));
-        } catch (err) {
-          byZone.set(z, err as Error);
-        }
-      }));
-      return keys.map((k) => {
-        const group = byZone.get(k.zoneName)!;
-        return group instanceof Error ? group : group.get(k.hostname) ?? [];
-      });
-    };
-    let knownZoneTotal = 0;
-    for (const z of zonesAsked) knownZoneTotal += s.known(`nova:zone:${z}`) ?? 0;
-    const plan = choose<(Instance[] | Error)[]>([
-      {
-        name: 'per-host',
-        calls: keys.length,
-        run: () => Promise.all(keys.map((k) => s.once(`nova:host:${k.hostname}`, async () =>
-          remember(await nova.listServers({ all_tenants: '1', host: k.hostname }))).catch((e: Error) => e))),
-      },
-      {
-        name: 'zone-lists',
-        calls: s.has('nova:all') ? 0 : zones.reduce((sum, z) => sum + s.listCalls(`nova:zone:${z}`, NOVA_PAGE_LIMIT), 0),
-        run: () => grouped(zoneServers),
-      },
-      {
-        name: 'all-tenants',
-        calls: s.listCalls('nova:all', NOVA_PAGE_LIMIT, knownZoneTotal),
-        run: () => grouped((z) => allServers().then(inZone(z))),
-      },
-    ]);
-    return plan.run();
-  }, { cacheKeyFn: (k) => `${k.zoneName}\u0000${k.hostname}` });
+  const instancesByHost = s.loader<HostKey, Instance[], string>(
+    'instancesByHost',
+    async (keys) => {
+      const zones = [...groupBy(keys, (k) => k.zoneName).keys()];
+      for (const z of zones) zonesAsked.add(z);
+      /** Fetches each zone's servers with `source`, then answers every key from its zone's group. */
+      const grouped = async (source: (zone: string) => Promise<Instance[]>) => {
+        const byZone = new Map<string, Map<string, Instance[]> | Error>();
+        await Promise.all(
+          zones.map(async (z) => {
+            try {
+              byZone.set(
+                z,
+                groupBy(await source(z), (i) => i.hostname ?? ''),
+              );
+            } catch (err) {
+              byZone.set(z, err as Error);
+            }
+          }),
+        );
+        return keys.map((k) => {
+          const group = byZone.get(k.zoneName)!;
+          return group instanceof Error ? group : (group.get(k.hostname) ?? []);
+        });
+      };
+      let knownZoneTotal = 0;
+      for (const z of zonesAsked) knownZoneTotal += s.known(`nova:zone:${z}`) ?? 0;
+      const plan = choose<(Instance[] | Error)[]>([
+        {
+          name: 'per-host',
+          calls: keys.length,
+          run: () =>
+            Promise.all(
+              keys.map((k) =>
+                s
+                  .once(`nova:host:${k.hostname}`, async () => remember(await nova.listServers({ all_tenants: '1', host: k.hostname })))
+                  .catch((e: Error) => e),
+              ),
+            ),
+        },
+        {
+          name: 'zone-lists',
+          calls: s.has('nova:all') ? 0 : zones.reduce((sum, z) => sum + s.listCalls(`nova:zone:${z}`, NOVA_PAGE_LIMIT), 0),
+          run: () => grouped(zoneServers),
+        },
+        {
+          name: 'all-tenants',
+          calls: s.listCalls('nova:all', NOVA_PAGE_LIMIT, knownZoneTotal),
+          run: () => grouped((z) => allServers().then(inZone(z))),
+        },
+      ]);
+      return plan.run();
+    },
+    { cacheKeyFn: (k) => `${k.zoneName}\u0000${k.hostname}` },
+  );
 
   /** One server by id: per-id GETs, or the caller's whole list when that is fewer calls. */
   const instance = s.loader<string, Instance | null>('instance', async (ids) => {

@@ -10,8 +10,14 @@ import { parseOpenStackTime } from '../openstack-time.ts';
 export function toFlavor(f: any): Flavor | { id: string } {
   if (f && typeof f.original_name === 'string') {
     return {
-      id: null, name: f.original_name, vcpus: f.vcpus, ramMb: f.ram, diskGb: f.disk, ephemeralGb: f.ephemeral ?? 0,
-      swapMb: typeof f.swap === 'number' ? f.swap : 0, extraSpecs: f.extra_specs ?? {},
+      id: null,
+      name: f.original_name,
+      vcpus: f.vcpus,
+      ramMb: f.ram,
+      diskGb: f.disk,
+      ephemeralGb: f.ephemeral ?? 0,
+      swapMb: typeof f.swap === 'number' ? f.swap : 0,
+      extraSpecs: f.extra_specs ?? {},
     };
   }
   return { id: String(f?.id ?? '') };
@@ -19,8 +25,14 @@ export function toFlavor(f: any): Flavor | { id: string } {
 
 export function toFlavorRecord(f: any): Flavor {
   return {
-    id: String(f.id), name: f.name, vcpus: f.vcpus, ramMb: f.ram, diskGb: f.disk,
-    ephemeralGb: f['OS-FLV-EXT-DATA:ephemeral'] ?? 0, swapMb: typeof f.swap === 'number' ? f.swap : 0, extraSpecs: f.extra_specs ?? {},
+    id: String(f.id),
+    name: f.name,
+    vcpus: f.vcpus,
+    ramMb: f.ram,
+    diskGb: f.disk,
+    ephemeralGb: f['OS-FLV-EXT-DATA:ephemeral'] ?? 0,
+    swapMb: typeof f.swap === 'number' ? f.swap : 0,
+    extraSpecs: f.extra_specs ?? {},
   };
 }
 

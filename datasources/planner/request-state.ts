@@ -7,7 +7,10 @@ import { tenantScope, type Caller } from '../../core/caller.ts';
 import type { BatchScheduler } from './scheduler.ts';
 import type { SizeHints } from './size-hints.ts';
 
-export interface BatchSettings { concurrency: number; maxUrlBytes: number }
+export interface BatchSettings {
+  concurrency: number;
+  maxUrlBytes: number;
+}
 
 export class RequestState {
   private readonly lists = new Map<string, Promise<unknown>>();
@@ -58,13 +61,22 @@ export class RequestState {
    * and a wrong length fails every key with a message naming the loader (DataLoader checks this too, with a
    * message that does not say which loader).
    */
-  loader<K, V, C = K>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>, options: { cacheKeyFn?: (key: K) => C } = {}): DataLoader<K, V, C> {
-    return new DataLoader<K, V, C>(async (keys) => {
-      const values = await batch(keys);
-      if (!Array.isArray(values) || values.length !== keys.length) {
-        throw new TypeError(`loader ${name}: the batch returned ${Array.isArray(values) ? values.length : typeof values} entries for ${keys.length} keys`);
-      }
-      return values;
-    }, { batchScheduleFn: this.scheduler.schedule, ...options });
+  loader<K, V, C = K>(
+    name: string,
+    batch: (keys: readonly K[]) => Promise<(V | Error)[]>,
+    options: { cacheKeyFn?: (key: K) => C } = {},
+  ): DataLoader<K, V, C> {
+    return new DataLoader<K, V, C>(
+      async (keys) => {
+        const values = await batch(keys);
+        if (!Array.isArray(values) || values.length !== keys.length) {
+          throw new TypeError(
+            `loader ${name}: the batch returned ${Array.isArray(values) ? values.length : typeof values} entries for ${keys.length} keys`,
+          );
+        }
+        return values;
+      },
+      { batchScheduleFn: this.scheduler.schedule, ...options },
+    );
   }
 }

@@ -22,8 +22,16 @@ import { CinderFault, findVisibleVolume, listVolumes } from './list.ts';
 export const CINDER_MAX_MICROVERSION = 70;
 
 const FAULT_NAMES: Record<number, string> = {
-  400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod',
-  409: 'conflictingRequest', 413: 'overLimit', 415: 'badMediaType', 501: 'notImplemented', 503: 'serviceUnavailable',
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  501: 'notImplemented',
+  503: 'serviceUnavailable',
 };
 
 const requestId = () => `req-${randomUUID()}`;
@@ -78,20 +86,21 @@ export function createCinder(cloud: Cloud): Emulator {
       }
     });
 
-  const list = (detail: boolean) => route((req, caller, view) => {
-    const { page, limit, count } = listVolumes(cloud, caller, req.query, view.minor);
-    let json = `{"volumes":[${page.map((v) => volumeJson(v, view, detail)).join(',')}]`;
-    // _get_collection_links: a next link whenever the page is as long as the effective limit.
-    const itemCount = count || page.length;
-    if (page.length && limit <= itemCount) {
-      const params: [string, string][] = [...req.query].filter(([k]) => k !== 'marker');
-      params.push(['marker', page[page.length - 1].id]);
-      const href = `${view.origin}/v3/${view.projectId}/volumes${detail ? '/detail' : ''}?${urlencode(params)}`;
-      json += `,"volumes_links":${JSON.stringify([{ href, rel: 'next' }])}`;
-    }
-    if (count !== undefined) json += `,"count":${count}`;
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: json + '}' };
-  });
+  const list = (detail: boolean) =>
+    route((req, caller, view) => {
+      const { page, limit, count } = listVolumes(cloud, caller, req.query, view.minor);
+      let json = `{"volumes":[${page.map((v) => volumeJson(v, view, detail)).join(',')}]`;
+      // _get_collection_links: a next link whenever the page is as long as the effective limit.
+      const itemCount = count || page.length;
+      if (page.length && limit <= itemCount) {
+        const params: [string, string][] = [...req.query].filter(([k]) => k !== 'marker');
+        params.push(['marker', page[page.length - 1].id]);
+        const href = `${view.origin}/v3/${view.projectId}/volumes${detail ? '/detail' : ''}?${urlencode(params)}`;
+        json += `,"volumes_links":${JSON.stringify([{ href, rel: 'next' }])}`;
+      }
+      if (count !== undefined) json += `,"count":${count}`;
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: json + '}' };
+    });
 
   const show = route((req, caller, view) => {
     const volume = findVisibleVolume(cloud, caller, req.params.volume_id);
@@ -115,24 +124,39 @@ export function createCinder(cloud: Cloud): Emulator {
     if (spec.size != null) {
       const ok = (typeof spec.size === 'number' && Number.isInteger(spec.size)) || (typeof spec.size === 'string' && /^[0-9]+$/.test(spec.size));
       size = ok ? Number(spec.size) : Number.NaN;
-      if (!ok || size < 1) throw new CinderFault(400, `Invalid input for field/attribute size. Value: ${String(spec.size)}. ${String(spec.size)} is not a valid volume size (an integer of at least 1)`);
+      if (!ok || size < 1)
+        throw new CinderFault(
+          400,
+          `Invalid input for field/attribute size. Value: ${String(spec.size)}. ${String(spec.size)} is not a valid volume size (an integer of at least 1)`,
+        );
     }
     size ??= source?.size;
     if (size === undefined) throw new CinderFault(400, "Invalid input received: Volume size 'None' must be an integer and greater than 0");
     const name = spec.name ?? spec.display_name ?? null;
-    if (name !== null && (typeof name !== 'string' || name.length > 255)) throw new CinderFault(400, `Invalid input for field/attribute name. Value: ${String(name)}.`);
+    if (name !== null && (typeof name !== 'string' || name.length > 255))
+      throw new CinderFault(400, `Invalid input for field/attribute name. Value: ${String(name)}.`);
     const description = spec.description ?? null;
-    const typeName = spec.volume_type == null ? source?.volumeType ?? '__DEFAULT__' : String(spec.volume_type);
+    const typeName = spec.volume_type == null ? (source?.volumeType ?? '__DEFAULT__') : String(spec.volume_type);
     const knownTypes = new Set([...VOLUME_TYPES, ...cloud.volumes.map((v) => v.volumeType)]);
     if (!knownTypes.has(typeName)) throw new CinderFault(404, `Volume type with name ${typeName} could not be found.`);
-    const zone = spec.availability_zone == null ? source?.zone ?? cloud.zones[0]?.name ?? 'nova' : String(spec.availability_zone);
+    const zone = spec.availability_zone == null ? (source?.zone ?? cloud.zones[0]?.name ?? 'nova') : String(spec.availability_zone);
     if (!cloud.zones.some((z) => z.name === zone)) throw new CinderFault(400, `Availability zone '${zone}' is invalid.`);
     const now = new Date();
     const volume: Volume = {
-      id: randomUUID(), name: name as string, description: description as string | null, projectId: caller.projectId,
-      userId: caller.userId, size, status: 'creating', volumeType: typeName,
+      id: randomUUID(),
+      name: name as string,
+      description: description as string | null,
+      projectId: caller.projectId,
+      userId: caller.userId,
+      size,
+      status: 'creating',
+      volumeType: typeName,
       bootable: spec.imageRef != null || spec.image_id != null || (source?.bootable ?? false),
-      zone, createdAt: now, updatedAt: null, attachments: [], rev: 0,
+      zone,
+      createdAt: now,
+      updatedAt: null,
+      attachments: [],
+      rev: 0,
     };
     if (spec.metadata && typeof spec.metadata === 'object') {
       volumeMetadata.set(volume, Object.fromEntries(Object.entries(spec.metadata as object).map(([k, v]) => [k, String(v)])));
@@ -151,7 +175,10 @@ export function createCinder(cloud: Cloud): Emulator {
     const volume = findVisibleVolume(cloud, caller, req.params.volume_id);
     if (!volume) throw new CinderFault(404, `Volume ${req.params.volume_id} could not be found.`);
     if (!DELETABLE.has(volume.status) || volume.attachments.length > 0) {
-      throw new CinderFault(400, 'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.');
+      throw new CinderFault(
+        400,
+        'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.',
+      );
     }
     volume.status = 'deleting';
     volume.updatedAt = new Date();
@@ -172,7 +199,8 @@ export function createCinder(cloud: Cloud): Emulator {
       { method: 'POST', pattern: '/v3/:project_id/volumes', handler: create },
       { method: 'DELETE', pattern: '/v3/:project_id/volumes/:volume_id', handler: remove },
     ],
-    errorReply: (status, message) => cinderFault(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : message),
+    errorReply: (status, message) =>
+      cinderFault(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : message),
     notFoundReply: () => cinderFault(404, 'The resource could not be found.'),
   });
 }

@@ -20,7 +20,10 @@ export const OSAPI_MAX_LIMIT = 1000;
 
 /** An error to answer in Cinder's fault shape. */
 export class CinderFault extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -89,7 +92,8 @@ function parseSort(query: URLSearchParams): { keys: string[]; dirs: string[] } {
     keys.push((query.get('sort_key') ?? 'created_at').trim());
     dirs.push((query.get('sort_dir') ?? 'desc').trim());
   }
-  for (const d of dirs) if (d !== 'asc' && d !== 'desc') throw new CinderFault(400, "Invalid input received: Unknown sort direction, must be 'desc' or 'asc'");
+  for (const d of dirs)
+    if (d !== 'asc' && d !== 'desc') throw new CinderFault(400, "Invalid input received: Unknown sort direction, must be 'desc' or 'asc'");
   for (const k of keys) if (!(k in COLUMNS)) throw new CinderFault(400, 'Invalid input received: Invalid sort key');
   // process_sort_params: the default keys follow in the first given direction.
   for (const k of ['created_at', 'id']) {
@@ -162,7 +166,11 @@ function filterPredicate(key: string, value: string, minor: number): Predicate {
   };
 }
 
-export interface VolumePage { page: Volume[]; limit: number; count?: number }
+export interface VolumePage {
+  page: Volume[];
+  limit: number;
+  count?: number;
+}
 
 export function listVolumes(cloud: Cloud, caller: Caller, query: URLSearchParams, minor: number): VolumePage {
   const limit = parseLimit(query);

@@ -116,7 +116,10 @@ export function volumeSummary(v: Volume, view: CinderView): Record<string, unkno
   return { id: v.id, name: v.name, links: links(view, v.id) };
 }
 
-interface CacheSlot { stamp: string; variants: Map<string, string> }
+interface CacheSlot {
+  stamp: string;
+  variants: Map<string, string>;
+}
 const cache = new WeakMap<Volume, CacheSlot>();
 
 /**

@@ -52,7 +52,11 @@ export interface EmulatorReply {
 
 export type Handler = (req: EmulatorRequest) => EmulatorReply | Promise<EmulatorReply>;
 
-export interface Route { method: string; pattern: string; handler: Handler }
+export interface Route {
+  method: string;
+  pattern: string;
+  handler: Handler;
+}
 
 export interface EmulatorOptions {
   /** Service name, used in logs and the Server header. */
@@ -84,7 +88,11 @@ export interface Emulator {
   setFaults(faults: Partial<Faults>): Faults;
 }
 
-interface CompiledRoute extends Route { regex: RegExp; keys: string[]; key: string }
+interface CompiledRoute extends Route {
+  regex: RegExp;
+  keys: string[];
+  key: string;
+}
 
 const MAX_RECORDED = 50_000;
 
@@ -174,9 +182,14 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     if (f.failUrlsContaining && rawUrl.includes(f.failUrlsContaining)) return send(res, options.errorReply(500, 'Injected internal error'));
 
     const request: EmulatorRequest = {
-      method, path, url: rawUrl, headers: req.headers, body,
+      method,
+      path,
+      url: rawUrl,
+      headers: req.headers,
+      body,
       query: new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)),
-      params: {}, origin: `http://${req.headers.host ?? '127.0.0.1'}`,
+      params: {},
+      origin: `http://${req.headers.host ?? '127.0.0.1'}`,
     };
     let reply: EmulatorReply;
     if (!matched || !match) {
@@ -194,7 +207,11 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       // Pre-serialised string/Buffer bodies are truncated as sent, not JSON-encoded a second time.
       const b = reply.body;
       const text = b === undefined || b === null ? '{"' : typeof b === 'string' ? b : Buffer.isBuffer(b) ? b.toString('utf8') : JSON.stringify(b);
-      return send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: text.slice(0, Math.max(2, Math.floor(text.length / 2))) });
+      return send(res, {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: text.slice(0, Math.max(2, Math.floor(text.length / 2))),
+      });
     }
     send(res, reply);
   };
@@ -241,7 +258,8 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     setFaults(next) {
       const merged = { ...faults };
       for (const [k, v] of Object.entries(next)) {
-        if (k in NO_FAULTS && typeof v === typeof (NO_FAULTS as unknown as Record<string, unknown>)[k]) (merged as unknown as Record<string, unknown>)[k] = v;
+        if (k in NO_FAULTS && typeof v === typeof (NO_FAULTS as unknown as Record<string, unknown>)[k])
+          (merged as unknown as Record<string, unknown>)[k] = v;
       }
       faults = merged;
       return faults;

@@ -19,8 +19,19 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_DATA_DIR = join(REPO, '.data', 'ferretdb');
 const INSTALL_HINT = 'set MONGODB_URI to a MongoDB server, or install Go (https://go.dev/dl/) and run scripts/install-ferretdb.sh';
 
-export interface LocalMongo { uri: string; pid: number; logFile: string; stop(): Promise<void> }
-export interface LocalMongoOptions { dataDir?: string; port?: number; binary?: string; logFile?: string; timeoutMs?: number }
+export interface LocalMongo {
+  uri: string;
+  pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+export interface LocalMongoOptions {
+  dataDir?: string;
+  port?: number;
+  binary?: string;
+  logFile?: string;
+  timeoutMs?: number;
+}
 
 /** The ferretdb binary: PATH, $GOBIN, $(go env GOPATH)/bin, ~/go/bin — first one that exists. */
 export function findFerretdb(): string | null {
@@ -30,7 +41,9 @@ export function findFerretdb(): string | null {
   try {
     const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
     for (const p of gopath.split(':')) if (p) candidates.push(join(p, 'bin', 'ferretdb'));
-  } catch { /* no Go: fine, look in the usual place */ }
+  } catch {
+    /* no Go: fine, look in the usual place */
+  }
   candidates.push(join(homedir(), 'go', 'bin', 'ferretdb'));
   return candidates.find((c) => existsSync(c)) ?? null;
 }
@@ -68,14 +81,22 @@ let exitHookInstalled = false;
 function killAllOnExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => { for (const pid of live) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+  process.on('exit', () => {
+    for (const pid of live)
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+  });
 }
 
 async function pingable(uri: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`ferretdb exited (${child.exitCode ?? child.signalCode}) before answering`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`ferretdb exited (${child.exitCode ?? child.signalCode}) before answering`);
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
       await client.db('admin').command({ ping: 1 });
@@ -92,7 +113,11 @@ async function pingable(uri: string, child: ChildProcess, timeoutMs: number): Pr
 
 /** Starts FerretDB on 127.0.0.1 and resolves once a driver `ping` succeeds. Throws when it cannot. */
 export async function startLocalMongo({
-  dataDir = DEFAULT_DATA_DIR, port = 0, binary, logFile, timeoutMs = 20_000,
+  dataDir = DEFAULT_DATA_DIR,
+  port = 0,
+  binary,
+  logFile,
+  timeoutMs = 20_000,
 }: LocalMongoOptions = {}): Promise<LocalMongo> {
   const bin = binary ?? findFerretdb();
   if (!bin || !existsSync(bin)) throw new Error(`ferretdb is not installed${bin ? ` at ${bin}` : ''}: ${INSTALL_HINT}`);
@@ -105,13 +130,23 @@ export async function startLocalMongo({
   for (let attempt = 0; attempt < 3; attempt++) {
     const listenPort = port || (await freePort());
     const fd = openSync(log, 'a');
-    const child = spawn('sh', ['-c', WRAPPER, bin,
-      '--handler=sqlite',
-      // synchronous=NORMAL: WAL stays consistent on a crash, commits skip the fsync (test and demo data).
-      `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
-      `--listen-addr=127.0.0.1:${listenPort}`,
-      '--telemetry=disable', '--debug-addr=-', `--state-dir=${dir}`, '--log-level=warn',
-    ], { stdio: ['pipe', 'pipe', fd] });
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        WRAPPER,
+        bin,
+        '--handler=sqlite',
+        // synchronous=NORMAL: WAL stays consistent on a crash, commits skip the fsync (test and demo data).
+        `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
+        `--listen-addr=127.0.0.1:${listenPort}`,
+        '--telemetry=disable',
+        '--debug-addr=-',
+        `--state-dir=${dir}`,
+        '--log-level=warn',
+      ],
+      { stdio: ['pipe', 'pipe', fd] },
+    );
     closeSync(fd);
     const pid = await new Promise<number>((ok, fail) => {
       let out = '';
@@ -129,8 +164,18 @@ export async function startLocalMongo({
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const stop = async () => {
       if (child.exitCode === null && child.signalCode === null) {
-        try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-        const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, 10_000);
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+        const timer = setTimeout(() => {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }, 10_000);
         await exited;
         clearTimeout(timer);
       }
@@ -154,9 +199,7 @@ export async function startLocalMongo({
 }
 
 export type ResolvedMongo =
-  | { uri: string; source: 'env'; stop(): Promise<void> }
-  | { uri: string; source: 'ferretdb'; stop(): Promise<void> }
-  | { unavailable: string };
+  { uri: string; source: 'env'; stop(): Promise<void> } | { uri: string; source: 'ferretdb'; stop(): Promise<void> } | { unavailable: string };
 
 /**
  * The MongoDB to use: MONGODB_URI when set, else a local FerretDB, else `{unavailable: reason}` — never throws

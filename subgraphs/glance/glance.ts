@@ -22,10 +22,19 @@ import type { Cloud, Image } from '../seed/types.ts';
 import { compareValues, urlencode } from '../emulator/sorted-view.ts';
 import { imageBody, imageListed, imageVisible } from './serialize.ts';
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 class GlanceError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -40,9 +49,14 @@ export function glanceError(status: number, message: string): EmulatorReply {
 }
 
 const SORT_VALUES: Record<string, (image: Image) => string | number | null> = {
-  name: (i) => i.name, status: (i) => i.status, container_format: (i) => i.containerFormat,
-  disk_format: (i) => i.diskFormat, size: (i) => (i.status === 'queued' ? null : i.size), id: (i) => i.id,
-  created_at: (i) => i.createdAt.getTime(), updated_at: (i) => i.updatedAt.getTime(),
+  name: (i) => i.name,
+  status: (i) => i.status,
+  container_format: (i) => i.containerFormat,
+  disk_format: (i) => i.diskFormat,
+  size: (i) => (i.status === 'queued' ? null : i.size),
+  id: (i) => i.id,
+  created_at: (i) => i.createdAt.getTime(),
+  updated_at: (i) => i.updatedAt.getTime(),
 };
 const SORT_KEYS = Object.keys(SORT_VALUES);
 
@@ -51,8 +65,10 @@ export function splitInValues(value: string): string[] {
   let open = true;
   for (let i = 0; i < value.length; i++) {
     if (value[i] !== '"' || (i && value[i - 1] === '\\')) continue;
-    if (open && i && value[i - 1] !== ',') throw new GlanceError(400, `Invalid filter value ${value}. There is no comma before opening quotation mark.`);
-    if (!open && i + 1 !== value.length && value[i + 1] !== ',') throw new GlanceError(400, `Invalid filter value ${value}. There is no comma after closing quotation mark.`);
+    if (open && i && value[i - 1] !== ',')
+      throw new GlanceError(400, `Invalid filter value ${value}. There is no comma before opening quotation mark.`);
+    if (!open && i + 1 !== value.length && value[i + 1] !== ',')
+      throw new GlanceError(400, `Invalid filter value ${value}. There is no comma after closing quotation mark.`);
     open = !open;
   }
   if (!open) throw new GlanceError(400, `Invalid filter value ${value}. The quote is not closed.`);
@@ -83,7 +99,12 @@ function filterPredicate(key: string, value: string): Predicate {
     const t = Date.parse(iso);
     if (Number.isNaN(t)) throw new GlanceError(400, `Invalid date format: ${iso}`);
     const cmp: Record<string, (x: number) => boolean> = {
-      gt: (x) => x > t, gte: (x) => x >= t, lt: (x) => x < t, lte: (x) => x <= t, eq: (x) => x === t, neq: (x) => x !== t,
+      gt: (x) => x > t,
+      gte: (x) => x >= t,
+      lt: (x) => x < t,
+      lte: (x) => x <= t,
+      eq: (x) => x === t,
+      neq: (x) => x !== t,
     };
     if (!cmp[op]) throw new GlanceError(400, `Unable to filter by unknown operator '${op}'.`);
     return (image) => cmp[op]((key === 'created_at' ? image.createdAt : image.updatedAt).getTime());
@@ -183,7 +204,8 @@ export function createGlance(cloud: Cloud): Emulator {
     const predicates: Predicate[] = [(image) => image.hidden === (osHidden === 'true')];
     const prot = params.get('protected');
     if (prot !== undefined) {
-      if (prot !== 'true' && prot !== 'false') throw new GlanceError(400, `Invalid value '${prot}' for 'protected' filter. Valid values are 'true' or 'false'.`);
+      if (prot !== 'true' && prot !== 'false')
+        throw new GlanceError(400, `Invalid value '${prot}' for 'protected' filter. Valid values are 'true' or 'false'.`);
       predicates.push(() => prot === 'false');
     }
     for (const tag of query.getAll('tag')) predicates.push((image) => image.tags.includes(tag.trim()));
@@ -240,7 +262,8 @@ export function createGlance(cloud: Cloud): Emulator {
       { method: 'GET', pattern: '/v2/images', handler: list },
       { method: 'GET', pattern: '/v2/images/:image_id', handler: show },
     ],
-    errorReply: (status, message) => glanceError(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : message),
+    errorReply: (status, message) =>
+      glanceError(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : message),
     notFoundReply: () => glanceError(404, 'The resource could not be found.'),
   });
 }

@@ -71,8 +71,11 @@ export function imageListed(image: Image, caller: Caller, visibility: string | u
   let inScope: boolean;
   if (caller.isAdmin) inScope = true;
   else {
-    inScope = image.visibility === 'public' || image.visibility === 'community' || image.owner === caller.projectId
-      || (isMember(image, caller) && (memberStatus === 'accepted' || memberStatus === 'all'));
+    inScope =
+      image.visibility === 'public' ||
+      image.visibility === 'community' ||
+      image.owner === caller.projectId ||
+      (isMember(image, caller) && (memberStatus === 'accepted' || memberStatus === 'all'));
   }
   if (!inScope) return false;
   if (visibility === undefined) return image.owner === caller.projectId || image.visibility !== 'community';

@@ -15,15 +15,16 @@ import { randomUUID } from 'node:crypto';
 import { createEmulator, type Emulator, type EmulatorReply, type EmulatorRequest } from '../emulator/emulator-server.ts';
 import { lookupToken } from '../emulator/openstack-auth.ts';
 import type { Cloud, Token, User } from '../seed/types.ts';
-import {
-  catalogFor, forbidden, keystoneError, newAuditId, newTokenId, projectList, projectView, tokenBody,
-} from './token-body.ts';
+import { catalogFor, forbidden, keystoneError, newAuditId, newTokenId, projectList, projectView, tokenBody } from './token-body.ts';
 
 /** Keystone's allow_expired window (48 h); older tokens are forgotten. */
 const EXPIRED_WINDOW_MS = 48 * 3_600_000;
 const UNAUTHENTICATED = 'The request you have made requires authentication.';
 const malformed = (attribute: string, target: string) =>
-  keystoneError(400, `Expecting to find ${attribute} in ${target}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.`);
+  keystoneError(
+    400,
+    `Expecting to find ${attribute} in ${target}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.`,
+  );
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -117,9 +118,14 @@ export function createKeystone(cloud: Cloud): Emulator {
 
     const now = new Date();
     const token: Token = {
-      id: newTokenId(), userId: user.id, projectId, roleNames: [...user.roleNames], issuedAt: now,
+      id: newTokenId(),
+      userId: user.id,
+      projectId,
+      roleNames: [...user.roleNames],
+      issuedAt: now,
       // A rescoped token never outlives the token it came from.
-      expiresAt: parent ? parent.expiresAt : new Date(now.getTime() + cloud.tokenTtlMs), auditId: newAuditId(),
+      expiresAt: parent ? parent.expiresAt : new Date(now.getTime() + cloud.tokenTtlMs),
+      auditId: newAuditId(),
     };
     cloud.tokens.set(token.id, token);
     methodsOf.set(token.id, parent ? ['token', ...(methodsOf.get(parent.id) ?? ['password'])].filter((m, i, a) => a.indexOf(m) === i) : ['password']);
@@ -166,10 +172,12 @@ export function createKeystone(cloud: Cloud): Emulator {
     if (!isToken(me)) return me;
     if (!isAdmin(me)) return forbidden('identity:list_projects');
     const q = req.query;
-    const projects = cloud.projects.filter((p) =>
-      (!q.has('name') || p.name === q.get('name')) &&
-      (!q.has('domain_id') || p.domainId === q.get('domain_id')) &&
-      (!q.has('enabled') || ['true', '1'].includes((q.get('enabled') ?? '').toLowerCase())));
+    const projects = cloud.projects.filter(
+      (p) =>
+        (!q.has('name') || p.name === q.get('name')) &&
+        (!q.has('domain_id') || p.domainId === q.get('domain_id')) &&
+        (!q.has('enabled') || ['true', '1'].includes((q.get('enabled') ?? '').toLowerCase())),
+    );
     return { status: 200, body: projectList(projects, req.origin, '/v3/projects', q.toString()) };
   }
 
@@ -193,20 +201,27 @@ export function createKeystone(cloud: Cloud): Emulator {
   function authCatalog(req: EmulatorRequest): EmulatorReply {
     const me = caller(req);
     if (!isToken(me)) return me;
-    return { status: 200, body: { catalog: catalogFor(cloud, me.projectId), links: { self: `${req.origin}/v3/auth/catalog`, previous: null, next: null } } };
+    return {
+      status: 200,
+      body: { catalog: catalogFor(cloud, me.projectId), links: { self: `${req.origin}/v3/auth/catalog`, previous: null, next: null } },
+    };
   }
 
   const v3 = (origin: string) => ({
-    id: 'v3.14', status: 'stable', updated: '2020-04-07T00:00:00Z',
+    id: 'v3.14',
+    status: 'stable',
+    updated: '2020-04-07T00:00:00Z',
     links: [{ rel: 'self', href: `${origin}/v3/` }],
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
   });
 
   // Every answer carries a request id, as Keystone's request_id middleware adds one.
-  const withId = (h: (req: EmulatorRequest) => EmulatorReply) => (req: EmulatorRequest): EmulatorReply => {
-    const reply = h(req);
-    return { ...reply, headers: { ...reply.headers, vary: 'X-Auth-Token', 'x-openstack-request-id': `req-${randomUUID()}` } };
-  };
+  const withId =
+    (h: (req: EmulatorRequest) => EmulatorReply) =>
+    (req: EmulatorRequest): EmulatorReply => {
+      const reply = h(req);
+      return { ...reply, headers: { ...reply.headers, vary: 'X-Auth-Token', 'x-openstack-request-id': `req-${randomUUID()}` } };
+    };
   const routes = [
     { method: 'GET', pattern: '/', handler: (req: EmulatorRequest) => ({ status: 300, body: { versions: { values: [v3(req.origin)] } } }) },
     { method: 'GET', pattern: '/v3', handler: (req: EmulatorRequest) => ({ status: 200, body: { version: v3(req.origin) } }) },

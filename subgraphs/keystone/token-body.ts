@@ -9,7 +9,12 @@ import type { EmulatorReply } from '../emulator/emulator-server.ts';
 import type { Cloud, Project, Token } from '../seed/types.ts';
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  500: 'Internal Server Error',
 };
 
 export function keystoneError(code: number, message: string, origin?: string): EmulatorReply {
@@ -38,8 +43,11 @@ export function catalogFor(cloud: Cloud, projectId: string) {
     let service = services.get(key);
     if (!service) services.set(key, (service = { endpoints: [], type: e.serviceType, id: hexId(`service:${key}`), name: e.serviceName }));
     service.endpoints.push({
-      id: hexId(`endpoint:${key}:${e.interface}:${e.region}`), interface: e.interface, region: e.region,
-      region_id: e.region, url: e.url.replace('%(project_id)s', projectId),
+      id: hexId(`endpoint:${key}:${e.interface}:${e.region}`),
+      interface: e.interface,
+      region: e.region,
+      region_id: e.region,
+      url: e.url.replace('%(project_id)s', projectId),
     });
   }
   return [...services.values()];
@@ -68,9 +76,16 @@ export function tokenBody(cloud: Cloud, token: Token, methods: string[], withCat
 
 export function projectView(project: Project, origin: string) {
   return {
-    id: project.id, name: project.name, domain_id: project.domainId, description: project.description, enabled: true,
+    id: project.id,
+    name: project.name,
+    domain_id: project.domainId,
+    description: project.description,
+    enabled: true,
     // A top-level project's parent is its domain.
-    is_domain: false, parent_id: project.domainId, tags: [], options: {},
+    is_domain: false,
+    parent_id: project.domainId,
+    tags: [],
+    options: {},
     links: { self: `${origin}/v3/projects/${project.id}` },
   };
 }

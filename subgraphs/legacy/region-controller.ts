@@ -3,15 +3,16 @@
 // HTTP 200 `{ret, msg, data}` on every application reply, integer ids, offset paging, UTC+8 timestamps, and an
 // nginx in front that answers unknown paths and failures with HTML pages. Shapes live in serialize.ts.
 import { createEmulator, type Emulator, type EmulatorReply, type EmulatorRequest, type Route } from '../emulator/emulator-server.ts';
-import {
-  RET, diskJson, fail, hostJson, nginxPage, ok, storageJson, zoneJson, type DiskJson, type HostJson, type ListJson,
-} from './serialize.ts';
+import { RET, diskJson, fail, hostJson, nginxPage, ok, storageJson, zoneJson, type DiskJson, type HostJson, type ListJson } from './serialize.ts';
 import type { Cloud, Host, LegacyDisk } from '../seed/types.ts';
 import { groupBy } from '../emulator/group-by.ts';
 
 /** Thrown by handlers; the route wrapper turns it into `{ret, msg, data: null}`. */
 class LegacyError extends Error {
-  constructor(readonly ret: Exclude<(typeof RET)[keyof typeof RET], 0>, message: string) {
+  constructor(
+    readonly ret: Exclude<(typeof RET)[keyof typeof RET], 0>,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -90,7 +91,10 @@ function createIndexes(cloud: Cloud) {
       const sorted = [...cloud.legacyDisks].sort(byId);
       diskById = new Map(sorted.map((d) => [d.id, d]));
       disksByStorage = groupBy(sorted, (d) => d.storageId);
-      disksByInstance = groupBy(sorted.filter((d) => d.instanceUuid !== null), (d) => d.instanceUuid!);
+      disksByInstance = groupBy(
+        sorted.filter((d) => d.instanceUuid !== null),
+        (d) => d.instanceUuid!,
+      );
       disksSeen = cloud.legacyDisks;
       disksLen = cloud.legacyDisks.length;
     }
@@ -131,13 +135,18 @@ export function createRegionController(cloud: Cloud): Emulator {
   };
   const storageData = (s: Cloud['storages'][number]) => {
     const onIt = idx.disks().disksByStorage.get(s.id) ?? [];
-    return storageJson(s, onIt.reduce((sum, d) => sum + d.sizeGb, 0), onIt.length);
+    return storageJson(
+      s,
+      onIt.reduce((sum, d) => sum + d.sizeGb, 0),
+      onIt.length,
+    );
   };
   const liveServer = (id: string) => cloud.servers.find((s) => s.id === id && s.status !== 'DELETED');
 
   /** Wraps a handler with the API-key check and the envelope; a throw becomes a `ret` error, never a 5xx. */
   const route = (method: string, pattern: string, handler: (req: EmulatorRequest) => unknown): Route => ({
-    method, pattern,
+    method,
+    pattern,
     handler: (req): EmulatorReply => {
       if (req.headers['x-api-key'] !== cloud.legacyApiKey) return fail(RET.BAD_KEY, 'invalid api key');
       try {
@@ -196,7 +205,8 @@ export function createRegionController(cloud: Cloud): Emulator {
       const body = req.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParam('request body must be a JSON object');
       const { name, size_gb: sizeGb, disk_type: diskType, instance_uuid: instanceUuid } = body as Record<string, unknown>;
-      if (typeof name !== 'string' || name.trim() === '' || name.length > 255) throw badParam('name must be a non-empty string of at most 255 characters');
+      if (typeof name !== 'string' || name.trim() === '' || name.length > 255)
+        throw badParam('name must be a non-empty string of at most 255 characters');
       if (typeof sizeGb !== 'number' || !Number.isInteger(sizeGb) || sizeGb < 1 || sizeGb > MAX_DISK_SIZE_GB) {
         throw badParam(`size_gb must be an integer between 1 and ${MAX_DISK_SIZE_GB}`);
       }
@@ -207,8 +217,15 @@ export function createRegionController(cloud: Cloud): Emulator {
       const device = attachTo ? nextDevice(cloud, attachTo, idx.disks().disksByInstance.get(attachTo) ?? []) : null;
       if (attachTo && !device) throw new LegacyError(RET.CONFLICT, `instance ${attachTo} has no free device`);
       const disk: LegacyDisk = {
-        id: cloud.nextLegacyDiskId++, storageId: storage.id, instanceUuid: attachTo, name, sizeGb, type: diskType,
-        device, status: attachTo ? 1 : 0, createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
+        id: cloud.nextLegacyDiskId++,
+        storageId: storage.id,
+        instanceUuid: attachTo,
+        name,
+        sizeGb,
+        type: diskType,
+        device,
+        status: attachTo ? 1 : 0,
+        createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
       };
       cloud.legacyDisks.push(disk);
       return diskJson(disk);

@@ -30,7 +30,12 @@ export function fail(ret: Exclude<RetCode, 0>, msg: string): EmulatorReply {
 
 /** Status lines nginx uses on its own error pages. */
 const NGINX_REASONS: Record<number, string> = {
-  400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out',
+  400: 'Bad Request',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Temporarily Unavailable',
+  504: 'Gateway Time-out',
 };
 
 /** A page from the nginx in front of the application (its default error page, byte for byte). */
@@ -51,35 +56,93 @@ export function legacyTime(date: Date): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
-export interface ZoneJson { id: number; name: string; region: string; description: string; host_count: number; created_at: string }
+export interface ZoneJson {
+  id: number;
+  name: string;
+  region: string;
+  description: string;
+  host_count: number;
+  created_at: string;
+}
 export interface HostJson {
-  id: number; zone_id: number; hostname: string; ip: string; rack: string; status: 0 | 1 | 2;
-  cpu_cores: number; memory_mb: number; disk_gb: number; created_at: string;
+  id: number;
+  zone_id: number;
+  hostname: string;
+  ip: string;
+  rack: string;
+  status: 0 | 1 | 2;
+  cpu_cores: number;
+  memory_mb: number;
+  disk_gb: number;
+  created_at: string;
 }
 export interface StorageJson {
-  id: number; zone_id: number; name: string; type: 'ceph' | 'lvm'; capacity_gb: number; used_gb: number; disk_count: number; created_at: string;
+  id: number;
+  zone_id: number;
+  name: string;
+  type: 'ceph' | 'lvm';
+  capacity_gb: number;
+  used_gb: number;
+  disk_count: number;
+  created_at: string;
 }
 export interface DiskJson {
-  id: number; storage_id: number; instance_uuid: string | null; name: string; size_gb: number; disk_type: 'ssd' | 'sata';
-  device: string | null; attached: 0 | 1; created_at: string;
+  id: number;
+  storage_id: number;
+  instance_uuid: string | null;
+  name: string;
+  size_gb: number;
+  disk_type: 'ssd' | 'sata';
+  device: string | null;
+  attached: 0 | 1;
+  created_at: string;
 }
-export interface ListJson<T> { items: T[]; total: number }
+export interface ListJson<T> {
+  items: T[];
+  total: number;
+}
 
 export const zoneJson = (z: Zone, hostCount: number): ZoneJson => ({
-  id: z.id, name: z.name, region: z.region, description: z.description, host_count: hostCount, created_at: legacyTime(z.createdAt),
+  id: z.id,
+  name: z.name,
+  region: z.region,
+  description: z.description,
+  host_count: hostCount,
+  created_at: legacyTime(z.createdAt),
 });
 
 export const hostJson = (h: Host): HostJson => ({
-  id: h.id, zone_id: h.zoneId, hostname: h.hostname, ip: h.ip, rack: h.rack, status: h.status,
-  cpu_cores: h.vcpus, memory_mb: h.memoryMb, disk_gb: h.diskGb, created_at: legacyTime(h.createdAt),
+  id: h.id,
+  zone_id: h.zoneId,
+  hostname: h.hostname,
+  ip: h.ip,
+  rack: h.rack,
+  status: h.status,
+  cpu_cores: h.vcpus,
+  memory_mb: h.memoryMb,
+  disk_gb: h.diskGb,
+  created_at: legacyTime(h.createdAt),
 });
 
 export const storageJson = (s: Storage, usedGb: number, diskCount: number): StorageJson => ({
-  id: s.id, zone_id: s.zoneId, name: s.name, type: s.type, capacity_gb: s.capacityGb, used_gb: usedGb, disk_count: diskCount,
+  id: s.id,
+  zone_id: s.zoneId,
+  name: s.name,
+  type: s.type,
+  capacity_gb: s.capacityGb,
+  used_gb: usedGb,
+  disk_count: diskCount,
   created_at: legacyTime(s.createdAt),
 });
 
 export const diskJson = (d: LegacyDisk): DiskJson => ({
-  id: d.id, storage_id: d.storageId, instance_uuid: d.instanceUuid, name: d.name, size_gb: d.sizeGb, disk_type: d.type,
-  device: d.device, attached: d.status, created_at: legacyTime(d.createdAt),
+  id: d.id,
+  storage_id: d.storageId,
+  instance_uuid: d.instanceUuid,
+  name: d.name,
+  size_gb: d.sizeGb,
+  disk_type: d.type,
+  device: d.device,
+  attached: d.status,
+  created_at: legacyTime(d.createdAt),
 });

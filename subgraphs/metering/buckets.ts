@@ -23,10 +23,23 @@ const KIND_CODE: Record<MeteredKind, string> = { instance: 'i', host: 'h' };
 export const MINUTE_MS = 60_000;
 export const HOUR_MINUTES = 60;
 
-export interface SlotDoc { s: number; c: number; mn: number; mx: number }
+export interface SlotDoc {
+  s: number;
+  c: number;
+  mn: number;
+  mx: number;
+}
 export interface BucketDoc {
-  _id: string; k: MeteredKind; r: string; m: Meter; h: Date;
-  s: number; c: number; mn: number; mx: number; n: number;
+  _id: string;
+  k: MeteredKind;
+  r: string;
+  m: Meter;
+  h: Date;
+  s: number;
+  c: number;
+  mn: number;
+  mx: number;
+  n: number;
   sl: Record<string, SlotDoc>;
 }
 

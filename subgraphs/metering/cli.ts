@@ -11,7 +11,17 @@ import { MongoClient } from 'mongodb';
 import { buildCloud } from '../seed/build-cloud.ts';
 import type { CloudSize } from '../seed/types.ts';
 import { resolveMongo } from '../ferretdb/local-mongo.ts';
-import { bucketId, hourStartMinute, METERING_COLLECTION, METERS, minuteOf, HOUR_MINUTES, type BucketDoc, type Meter, type MeteredKind } from './buckets.ts';
+import {
+  bucketId,
+  hourStartMinute,
+  METERING_COLLECTION,
+  METERS,
+  minuteOf,
+  HOUR_MINUTES,
+  type BucketDoc,
+  type Meter,
+  type MeteredKind,
+} from './buckets.ts';
 import { seedMetering } from './feeder.ts';
 import { applySamples } from './rollup.ts';
 import { samplesOf } from './samples.ts';
@@ -19,14 +29,18 @@ import { samplesOf } from './samples.ts';
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
-    size: { type: 'string', default: 'small' }, hours: { type: 'string', default: '24' },
-    database: { type: 'string', default: 'mosaic' }, fresh: { type: 'boolean', default: false },
+    size: { type: 'string', default: 'small' },
+    hours: { type: 'string', default: '24' },
+    database: { type: 'string', default: 'mosaic' },
+    fresh: { type: 'boolean', default: false },
     measure: { type: 'boolean', default: false },
   },
 });
 const command = positionals[0];
 if (command !== 'seed' && command !== 'measure') {
-  console.error('usage: tsx subgraphs/metering/cli.ts seed|measure [--size tiny|small|medium|large] [--hours 24] [--database mosaic] [--fresh] [--measure]');
+  console.error(
+    'usage: tsx subgraphs/metering/cli.ts seed|measure [--size tiny|small|medium|large] [--hours 24] [--database mosaic] [--fresh] [--measure]',
+  );
   process.exit(2);
 }
 
@@ -43,12 +57,18 @@ try {
   const cloud = buildCloud({ size: values.size as CloudSize });
   const now = Date.now();
   if (command === 'seed') {
-    if (values.fresh) await db.collection(METERING_COLLECTION).drop().catch(() => {});
+    if (values.fresh)
+      await db
+        .collection(METERING_COLLECTION)
+        .drop()
+        .catch(() => {});
     console.log(`seeding ${values.size} (${cloud.servers.length} instances, ${cloud.hosts.length} hosts) × ${values.hours} h into ${mongo.source} …`);
     const res = await seedMetering(db, cloud, { hours: Number(values.hours), now });
     // (No count from the server: FerretDB counts by scanning every document.)
-    console.log(`seeded ${res.documents} buckets, ${res.samples} samples, ${res.minutes} minutes × ${res.resources} resources, ` +
-      `in ${(res.ms / 1000).toFixed(1)} s (${Math.round(res.documents / (res.ms / 1000))} buckets/s)`);
+    console.log(
+      `seeded ${res.documents} buckets, ${res.samples} samples, ${res.minutes} minutes × ${res.resources} resources, ` +
+        `in ${(res.ms / 1000).toFixed(1)} s (${Math.round(res.documents / (res.ms / 1000))} buckets/s)`,
+    );
   }
 
   if (command === 'measure' || values.measure) {
@@ -72,7 +92,9 @@ try {
     await time(`buckets of ${ids.length} instances × 6 meters, 60 min`, () => read(idsOf('instance', ids, METERS)));
     await time('buckets of 1 instance × 6 meters, 60 min', () => read(idsOf('instance', ids.slice(0, 1), METERS)));
     const hostnames = cloud.hosts.map((h) => h.hostname);
-    await time(`cpu_util buckets of ${hostnames.length} hosts (${cloud.zones.length} zones), 60 min`, () => read(idsOf('host', hostnames, ['cpu_util'])));
+    await time(`cpu_util buckets of ${hostnames.length} hosts (${cloud.zones.length} zones), 60 min`, () =>
+      read(idsOf('host', hostnames, ['cpu_util'])),
+    );
     const one = samplesOf('instance', ids[0], minuteOf(now)).filter((s) => s.meter === 'cpu_util' && s.index === 0);
     await time('applySamples(1 live sample)', () => applySamples(db, one));
   }

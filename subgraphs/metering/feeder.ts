@@ -9,7 +9,10 @@ import { applySamples, buildBuckets, ensureMeteringIndexes, INSERT_CHUNK } from 
 import { sampleOffsetMs, samplesOf, samplesPerMinute, type Sample } from './samples.ts';
 import { writeWindowSnapshots } from './window-snapshot.ts';
 
-export interface MeteredResource { kind: MeteredKind; id: string }
+export interface MeteredResource {
+  kind: MeteredKind;
+  id: string;
+}
 
 /** What the cloud meters right now: servers that exist (not DELETED) and every host. */
 export function meteredResources(cloud: Cloud): MeteredResource[] {
@@ -26,7 +29,13 @@ export interface SeedOptions {
   /** Only these resources (default: meteredResources(cloud)). */
   resources?: MeteredResource[];
 }
-export interface SeedResult { documents: number; samples: number; minutes: number; resources: number; ms: number }
+export interface SeedResult {
+  documents: number;
+  samples: number;
+  minutes: number;
+  resources: number;
+  ms: number;
+}
 
 /**
  * Writes `hours` of samples for every resource: the minutes [now - hours, now) rounded down to whole minutes.
@@ -110,14 +119,21 @@ export interface FeedOptions {
    */
   buckets?: boolean;
 }
-export interface MeteringFeed { stop(): Promise<void>; /** Resolves after the tick in progress, if any. */ idle(): Promise<void> }
+export interface MeteringFeed {
+  stop(): Promise<void>;
+  /** Resolves after the tick in progress, if any. */ idle(): Promise<void>;
+}
 
 /**
  * Writes the samples of the current minute as they fall due, every `intervalMs`, starting with those already
  * due in the current minute. Resources are read from `cloud` at every tick, so new servers get metered and
  * deleted ones stop. Ticks never overlap; stop() waits for the one in progress.
  */
-export function startMeteringFeed(db: Db, cloud: Cloud, { intervalMs = 10_000, now = Date.now, onTick, onError, buckets = true }: FeedOptions = {}): MeteringFeed {
+export function startMeteringFeed(
+  db: Db,
+  cloud: Cloud,
+  { intervalMs = 10_000, now = Date.now, onTick, onError, buckets = true }: FeedOptions = {},
+): MeteringFeed {
   let snapshotEnd = -1;
   let watermark = minuteOf(now()) * MINUTE_MS - 1; // everything up to here has been written
   let running: Promise<void> = Promise.resolve();
@@ -141,7 +157,11 @@ export function startMeteringFeed(db: Db, cloud: Cloud, { intervalMs = 10_000, n
     // Skip a tick while the previous one still runs (a slow database): the next one catches up from the watermark.
     if (stopped || busy) return;
     busy = true;
-    running = tick().catch((err) => onError?.(err)).finally(() => { busy = false; });
+    running = tick()
+      .catch((err) => onError?.(err))
+      .finally(() => {
+        busy = false;
+      });
   };
   schedule();
   const timer = setInterval(schedule, intervalMs);

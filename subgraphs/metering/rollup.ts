@@ -13,8 +13,17 @@
 // MongoDB update operators: https://www.mongodb.com/docs/manual/reference/operator/update/
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import {
-  bucketId, HOUR_MINUTES, hourStartMinute, METERING_COLLECTION, METERS, MINUTE_MS, toDouble,
-  type BucketDoc, type Meter, type MeteredKind, type SlotDoc,
+  bucketId,
+  HOUR_MINUTES,
+  hourStartMinute,
+  METERING_COLLECTION,
+  METERS,
+  MINUTE_MS,
+  toDouble,
+  type BucketDoc,
+  type Meter,
+  type MeteredKind,
+  type SlotDoc,
 } from './buckets.ts';
 import { samplesPerMinute, sampleValue, type Sample } from './samples.ts';
 
@@ -56,7 +65,11 @@ function ensureBucket(s: Sample): AnyBulkWriteOperation<BucketDoc> {
   };
 }
 
-export interface ApplyResult { applied: number; ignored: number; roundTrips: number }
+export interface ApplyResult {
+  applied: number;
+  ignored: number;
+  roundTrips: number;
+}
 
 /**
  * Applies samples through upserts, in order. Returns how many changed a bucket (`applied`) and how many were
@@ -99,10 +112,16 @@ export function buildBucket(kind: MeteredKind, resourceId: string, meter: Meter,
   const end = Math.min(toMinute, hourStart + HOUR_MINUTES);
   if (end <= fromMinute) return null;
   const sl: Record<string, SlotDoc> = {};
-  let s = 0, c = 0, mn = Infinity, mx = -Infinity, n = 0;
+  let s = 0,
+    c = 0,
+    mn = Infinity,
+    mx = -Infinity,
+    n = 0;
   for (let minute = fromMinute; minute < end; minute++) {
     const count = samplesPerMinute(resourceId, minute);
-    let ss = 0, smn = Infinity, smx = -Infinity;
+    let ss = 0,
+      smn = Infinity,
+      smx = -Infinity;
     for (let index = 0; index < count; index++) {
       const v = sampleValue(kind, resourceId, meter, minute, index);
       ss += v;
@@ -110,13 +129,24 @@ export function buildBucket(kind: MeteredKind, resourceId: string, meter: Meter,
       if (v > smx) smx = v;
     }
     sl[String(minute - hourStart)] = { s: toDouble(ss) as never, c: count, mn: toDouble(smn) as never, mx: toDouble(smx) as never };
-    s += ss; c += count; n++;
+    s += ss;
+    c += count;
+    n++;
     if (smn < mn) mn = smn;
     if (smx > mx) mx = smx;
   }
   return {
-    _id: bucketId(kind, resourceId, meter, fromMinute), k: kind, r: resourceId, m: meter,
-    h: new Date(hourStart * MINUTE_MS), s: toDouble(s) as never, c, mn: toDouble(mn) as never, mx: toDouble(mx) as never, n, sl,
+    _id: bucketId(kind, resourceId, meter, fromMinute),
+    k: kind,
+    r: resourceId,
+    m: meter,
+    h: new Date(hourStart * MINUTE_MS),
+    s: toDouble(s) as never,
+    c,
+    mn: toDouble(mn) as never,
+    mx: toDouble(mx) as never,
+    n,
+    sl,
   };
 }
 

@@ -7,7 +7,9 @@
 import { METERS, MINUTE_MS, type Meter, type MeteredKind } from './buckets.ts';
 
 export interface Sample {
-  kind: MeteredKind; resourceId: string; meter: Meter;
+  kind: MeteredKind;
+  resourceId: string;
+  meter: Meter;
   /** Epoch minute (minutes since 1970-01-01T00:00Z). */
   minute: number;
   /** 0-based index of the sample within its minute. */

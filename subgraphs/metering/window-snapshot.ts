@@ -6,7 +6,14 @@ import type { Db } from 'mongodb';
 import type { MeteredKind } from './buckets.ts';
 import { samplesOf } from './samples.ts';
 import {
-  SNAPSHOT_MINUTES, WindowFields, windowCollection, windowDocId, windowKey, windowShard, windowShardCount, type WindowDoc,
+  SNAPSHOT_MINUTES,
+  WindowFields,
+  windowCollection,
+  windowDocId,
+  windowKey,
+  windowShard,
+  windowShardCount,
+  type WindowDoc,
 } from './windows.ts';
 
 /** Aggregates of one resource's generated samples over [end - minutes, end). */
@@ -18,12 +25,30 @@ export function windowOf(kind: MeteredKind, id: string, end: number, minutes = S
     if (samples.length > 0) out[f.minutes]++;
     for (const s of samples) {
       switch (s.meter) {
-        case 'cpu_util': out[f.cpuS] += s.value; out[f.cpuC]++; out[f.cpuMx] = Math.max(out[f.cpuMx], s.value); break;
-        case 'mem_used_mb': out[f.memS] += s.value; out[f.memC]++; out[f.memMx] = Math.max(out[f.memMx], s.value); break;
-        case 'net_rx_bytes': out[f.rxS] += s.value; break;
-        case 'net_tx_bytes': out[f.txS] += s.value; break;
-        case 'disk_read_iops': out[f.riS] += s.value; out[f.riC]++; break;
-        case 'disk_write_iops': out[f.wiS] += s.value; out[f.wiC]++; break;
+        case 'cpu_util':
+          out[f.cpuS] += s.value;
+          out[f.cpuC]++;
+          out[f.cpuMx] = Math.max(out[f.cpuMx], s.value);
+          break;
+        case 'mem_used_mb':
+          out[f.memS] += s.value;
+          out[f.memC]++;
+          out[f.memMx] = Math.max(out[f.memMx], s.value);
+          break;
+        case 'net_rx_bytes':
+          out[f.rxS] += s.value;
+          break;
+        case 'net_tx_bytes':
+          out[f.txS] += s.value;
+          break;
+        case 'disk_read_iops':
+          out[f.riS] += s.value;
+          out[f.riC]++;
+          break;
+        case 'disk_write_iops':
+          out[f.wiS] += s.value;
+          out[f.wiC]++;
+          break;
       }
     }
   }

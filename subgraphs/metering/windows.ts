@@ -27,7 +27,19 @@ export const windowShardCount = (kind: MeteredKind): number => SHARDS[kind];
 
 /** Positions in a resource's array: sums and counts give averages, maxima are kept, totals are sums. */
 export const WindowFields = {
-  cpuS: 0, cpuC: 1, cpuMx: 2, memS: 3, memC: 4, memMx: 5, rxS: 6, txS: 7, riS: 8, riC: 9, wiS: 10, wiC: 11, minutes: 12,
+  cpuS: 0,
+  cpuC: 1,
+  cpuMx: 2,
+  memS: 3,
+  memC: 4,
+  memMx: 5,
+  rxS: 6,
+  txS: 7,
+  riS: 8,
+  riC: 9,
+  wiS: 10,
+  wiC: 11,
+  minutes: 12,
 } as const;
 
 export interface WindowDoc {

@@ -31,9 +31,10 @@ export function createNeutron(cloud: Cloud): Emulator {
   return createEmulator({
     name: 'neutron',
     routes: [...routesFor(PORTS), ...routesFor(NETWORKS), ...routesFor(FLOATING_IPS)],
-    errorReply: (status, message) => status >= 500
-      ? neutronErrorReply(status, 'HTTPInternalServerError', 'Request Failed: internal server error while processing your request.')
-      : neutronErrorReply(status, 'HTTPBadRequest', message),
+    errorReply: (status, message) =>
+      status >= 500
+        ? neutronErrorReply(status, 'HTTPInternalServerError', 'Request Failed: internal server error while processing your request.')
+        : neutronErrorReply(status, 'HTTPBadRequest', message),
     notFoundReply: () => neutronErrorReply(404, 'HTTPNotFound', 'The resource could not be found.'),
   });
 }

@@ -17,7 +17,11 @@ import { compareValues, sortedView, urlencode } from '../emulator/sorted-view.ts
 import type { AttrValue, NeutronContext, ResourceDef } from './serialize.ts';
 
 export class NeutronError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -70,7 +74,10 @@ function itemsById<T extends { id: string }>(def: ResourceDef<T>, cloud: Cloud):
   if (!views) byIdViews.set(cloud, (views = new Map()));
   let view = views.get(def.collection);
   if (!view) {
-    view = sortedView(() => def.items(cloud), (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    view = sortedView(
+      () => def.items(cloud),
+      (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
     views.set(def.collection, view);
   }
   return view() as readonly T[];
@@ -79,7 +86,10 @@ function itemsById<T extends { id: string }>(def: ResourceDef<T>, cloud: Cloud):
 export function listResources<T extends { id: string }>(def: ResourceDef<T>, ctx: NeutronContext, req: EmulatorRequest): EmulatorReply {
   const q = req.query;
   const fields = q.getAll('fields').filter((f) => f);
-  const last = (k: string) => { const all = q.getAll(k); return all.length ? all[all.length - 1] : undefined; };
+  const last = (k: string) => {
+    const all = q.getAll(k);
+    return all.length ? all[all.length - 1] : undefined;
+  };
 
   // Filters: one predicate per key, OR within a key, AND across keys.
   const grouped = new Map<string, string[]>();
@@ -93,7 +103,8 @@ export function listResources<T extends { id: string }>(def: ResourceDef<T>, ctx
   const predicates: ((item: T) => boolean)[] = [];
   for (const [k, values] of grouped) {
     if (def.special?.[k]) predicates.push(def.special[k](values));
-    else if (k === 'tags' || k === 'tags-any') predicates.push(() => false); // no resource here carries tags
+    else if (k === 'tags' || k === 'tags-any')
+      predicates.push(() => false); // no resource here carries tags
     else if (k === 'not-tags' || k === 'not-tags-any') continue;
     else {
       const attr = def.attrs[k];
@@ -112,7 +123,8 @@ export function listResources<T extends { id: string }>(def: ResourceDef<T>, ctx
   const absent = sortKeys.filter((k) => !def.attrs[k]);
   if (absent.length) throw new NeutronError(400, 'HTTPBadRequest', `${pyList(absent)} is invalid attribute for sort_keys`);
   const badDirs = sortDirs.filter((d) => d !== 'asc' && d !== 'desc');
-  if (badDirs.length) throw new NeutronError(400, 'HTTPBadRequest', `${pyList(badDirs)} is invalid value for sort_dirs, valid value is 'asc' and 'desc'`);
+  if (badDirs.length)
+    throw new NeutronError(400, 'HTTPBadRequest', `${pyList(badDirs)} is invalid value for sort_dirs, valid value is 'asc' and 'desc'`);
   const order = (a: T, b: T): number => {
     for (let i = 0; i < sortKeys.length; i++) {
       const get = def.attrs[sortKeys[i]].get;

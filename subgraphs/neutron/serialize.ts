@@ -12,13 +12,19 @@ import type { Cloud, FloatingIp, Network, Port } from '../seed/types.ts';
 
 export type AttrValue = string | number | boolean | null;
 export type AttrKind = 'str' | 'int' | 'bool';
-export interface Attr<T> { kind: AttrKind; get: (item: T) => AttrValue }
+export interface Attr<T> {
+  kind: AttrKind;
+  get: (item: T) => AttrValue;
+}
 
 /** Per-request lookups the definitions share (built lazily: most requests need neither). */
 export class NeutronContext {
   private nets?: Map<string, Network>;
   private ports?: Map<string, Port>;
-  constructor(readonly cloud: Cloud, readonly caller: Caller) {}
+  constructor(
+    readonly cloud: Cloud,
+    readonly caller: Caller,
+  ) {}
   network(id: string): Network | undefined {
     this.nets ??= new Map(this.cloud.networks.map((n) => [n.id, n]));
     return this.nets.get(id);
@@ -62,11 +68,22 @@ export const PORTS: ResourceDef<Port> = {
   items: (cloud) => cloud.ports,
   visible: (p, ctx) => ctx.caller.isAdmin || p.projectId === ctx.caller.projectId || ctx.network(p.networkId)?.projectId === ctx.caller.projectId,
   attrs: {
-    id: str((p) => p.id), name: str((p) => p.name), network_id: str((p) => p.networkId), ...projectAttrs<Port>(),
-    device_id: str((p) => p.deviceId), device_owner: str((p) => p.deviceOwner), mac_address: str((p) => p.macAddress),
-    status: str((p) => p.status), admin_state_up: bool(() => true), description: str(() => ''), revision_number: int(() => 1),
-    dns_name: str(() => ''), ip_allocation: str(() => 'immediate'), port_security_enabled: bool(() => true),
-    created_at: str((p) => neutronTime(p.createdAt)), updated_at: str((p) => neutronTime(p.createdAt)),
+    id: str((p) => p.id),
+    name: str((p) => p.name),
+    network_id: str((p) => p.networkId),
+    ...projectAttrs<Port>(),
+    device_id: str((p) => p.deviceId),
+    device_owner: str((p) => p.deviceOwner),
+    mac_address: str((p) => p.macAddress),
+    status: str((p) => p.status),
+    admin_state_up: bool(() => true),
+    description: str(() => ''),
+    revision_number: int(() => 1),
+    dns_name: str(() => ''),
+    ip_allocation: str(() => 'immediate'),
+    port_security_enabled: bool(() => true),
+    created_at: str((p) => neutronTime(p.createdAt)),
+    updated_at: str((p) => neutronTime(p.createdAt)),
   },
   special: {
     // fixed_ips=ip_address=10.0.0.5&fixed_ips=subnet_id=…: a port matches when one of its IPs matches all.
@@ -78,9 +95,18 @@ export const PORTS: ResourceDef<Port> = {
         if (!wanted.has(key)) wanted.set(key, new Set());
         wanted.get(key)!.add(i === -1 ? '' : v.slice(i + 1));
       }
-      return (p) => p.fixedIps.some((ip) => [...wanted].every(([k, set]) =>
-        k === 'ip_address' ? set.has(ip.ipAddress) : k === 'subnet_id' ? set.has(ip.subnetId)
-          : k === 'ip_address_substr' ? [...set].some((s) => ip.ipAddress.includes(s)) : false));
+      return (p) =>
+        p.fixedIps.some((ip) =>
+          [...wanted].every(([k, set]) =>
+            k === 'ip_address'
+              ? set.has(ip.ipAddress)
+              : k === 'subnet_id'
+                ? set.has(ip.subnetId)
+                : k === 'ip_address_substr'
+                  ? [...set].some((s) => ip.ipAddress.includes(s))
+                  : false,
+          ),
+        );
     },
   },
   serialize: (p) => ({
@@ -91,7 +117,11 @@ export const PORTS: ResourceDef<Port> = {
     description: '',
     device_id: p.deviceId,
     device_owner: p.deviceOwner,
-    dns_assignment: p.fixedIps.map((ip) => ({ hostname: dnsHost(ip.ipAddress), ip_address: ip.ipAddress, fqdn: `${dnsHost(ip.ipAddress)}.openstacklocal.` })),
+    dns_assignment: p.fixedIps.map((ip) => ({
+      hostname: dnsHost(ip.ipAddress),
+      ip_address: ip.ipAddress,
+      fqdn: `${dnsHost(ip.ipAddress)}.openstacklocal.`,
+    })),
     dns_domain: '',
     dns_name: '',
     extra_dhcp_opts: [],
@@ -124,11 +154,20 @@ export const NETWORKS: ResourceDef<Network> = {
   items: (cloud) => cloud.networks,
   visible: (n, ctx) => ctx.caller.isAdmin || n.projectId === ctx.caller.projectId || n.shared || n.external,
   attrs: {
-    id: str((n) => n.id), name: str((n) => n.name), ...projectAttrs<Network>(), shared: bool((n) => n.shared),
-    'router:external': bool((n) => n.external), status: str(() => 'ACTIVE'), admin_state_up: bool(() => true),
-    mtu: int((n) => (n.external ? 1500 : 1450)), description: str(() => ''), revision_number: int(() => 1),
-    is_default: bool((n) => n.external), port_security_enabled: bool(() => true),
-    created_at: str((n) => neutronTime(n.createdAt)), updated_at: str((n) => neutronTime(n.createdAt)),
+    id: str((n) => n.id),
+    name: str((n) => n.name),
+    ...projectAttrs<Network>(),
+    shared: bool((n) => n.shared),
+    'router:external': bool((n) => n.external),
+    status: str(() => 'ACTIVE'),
+    admin_state_up: bool(() => true),
+    mtu: int((n) => (n.external ? 1500 : 1450)),
+    description: str(() => ''),
+    revision_number: int(() => 1),
+    is_default: bool((n) => n.external),
+    port_security_enabled: bool(() => true),
+    created_at: str((n) => neutronTime(n.createdAt)),
+    updated_at: str((n) => neutronTime(n.createdAt)),
   },
   serialize: (n) => ({
     admin_state_up: true,
@@ -167,11 +206,18 @@ export const FLOATING_IPS: ResourceDef<FloatingIp> = {
   items: (cloud) => cloud.floatingIps,
   visible: (f, ctx) => ctx.caller.isAdmin || f.projectId === ctx.caller.projectId,
   attrs: {
-    id: str((f) => f.id), ...projectAttrs<FloatingIp>(), floating_network_id: str((f) => f.floatingNetworkId),
-    floating_ip_address: str((f) => f.address), fixed_ip_address: str((f) => f.fixedIpAddress),
-    port_id: str((f) => f.portId), router_id: str((f) => f.routerId), status: str((f) => f.status),
-    description: str(() => ''), revision_number: int(() => 1),
-    created_at: str((f) => neutronTime(f.createdAt)), updated_at: str((f) => neutronTime(f.createdAt)),
+    id: str((f) => f.id),
+    ...projectAttrs<FloatingIp>(),
+    floating_network_id: str((f) => f.floatingNetworkId),
+    floating_ip_address: str((f) => f.address),
+    fixed_ip_address: str((f) => f.fixedIpAddress),
+    port_id: str((f) => f.portId),
+    router_id: str((f) => f.routerId),
+    status: str((f) => f.status),
+    description: str(() => ''),
+    revision_number: int(() => 1),
+    created_at: str((f) => neutronTime(f.createdAt)),
+    updated_at: str((f) => neutronTime(f.createdAt)),
   },
   serialize: (f, ctx) => {
     const port = f.portId ? ctx.port(f.portId) : undefined;
@@ -192,7 +238,15 @@ export const FLOATING_IPS: ResourceDef<FloatingIp> = {
       id: f.id,
       status: f.status,
       port_details: port
-        ? { status: port.status, name: port.name, admin_state_up: true, network_id: port.networkId, device_owner: port.deviceOwner, mac_address: port.macAddress, device_id: port.deviceId }
+        ? {
+            status: port.status,
+            name: port.name,
+            admin_state_up: true,
+            network_id: port.networkId,
+            device_owner: port.deviceOwner,
+            mac_address: port.macAddress,
+            device_id: port.deviceId,
+          }
         : null,
       tags: [],
       port_forwardings: [],

@@ -9,8 +9,16 @@ import type { Cloud, Server } from '../seed/types.ts';
 import type { NovaIndex } from './index-view.ts';
 
 const FAULT_NAMES: Record<number, string> = {
-  400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod',
-  409: 'conflictingRequest', 413: 'overLimit', 415: 'badMediaType', 429: 'overLimit', 501: 'notImplemented',
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  429: 'overLimit',
+  501: 'notImplemented',
   503: 'serviceUnavailable',
 };
 
@@ -96,7 +104,10 @@ export function nextLink(origin: string, collectionPath: string, query: URLSearc
   const params = new Map<string, string>();
   for (const [k, v] of pairs) params.set(k, v);
   params.set('marker', marker);
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const enc = (s: string) =>
+    encodeURIComponent(s)
+      .replace(/%20/g, '+')
+      .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
   const qs = [...params].map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
   return `${origin}/v2.1/${collectionPath}?${qs}`;
 }

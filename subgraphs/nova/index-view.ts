@@ -18,7 +18,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Cloud, FloatingIp, Flavor, Host, Network, Port, Server, Volume, VolumeAttachment } from '../seed/types.ts';
 
-export interface AttachedVolume { volume: Volume; attachment: VolumeAttachment }
+export interface AttachedVolume {
+  volume: Volume;
+  attachment: VolumeAttachment;
+}
 
 /** Nova's default list order: created_at desc, then id desc. */
 export const serverOrder = (a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }): number => {
@@ -36,7 +39,11 @@ function snapPorts(items: Port[]): unknown[] {
   const s = new Array<unknown>(items.length * 5);
   for (let i = 0, j = 0; i < items.length; i++, j += 5) {
     const p = items[i];
-    s[j] = p; s[j + 1] = p.deviceId; s[j + 2] = p.fixedIps; s[j + 3] = p.networkId; s[j + 4] = p.macAddress;
+    s[j] = p;
+    s[j + 1] = p.deviceId;
+    s[j + 2] = p.fixedIps;
+    s[j + 3] = p.networkId;
+    s[j + 4] = p.macAddress;
   }
   return s;
 }
@@ -52,7 +59,9 @@ function snapVolumes(items: Volume[]): unknown[] {
   const s = new Array<unknown>(items.length * 3);
   for (let i = 0, j = 0; i < items.length; i++, j += 3) {
     const v = items[i];
-    s[j] = v; s[j + 1] = v.attachments; s[j + 2] = v.attachments.length;
+    s[j] = v;
+    s[j + 1] = v.attachments;
+    s[j + 2] = v.attachments.length;
   }
   return s;
 }
@@ -68,7 +77,9 @@ function snapFips(items: FloatingIp[]): unknown[] {
   const s = new Array<unknown>(items.length * 3);
   for (let i = 0, j = 0; i < items.length; i++, j += 3) {
     const f = items[i];
-    s[j] = f; s[j + 1] = f.portId; s[j + 2] = f.address;
+    s[j] = f;
+    s[j + 1] = f.portId;
+    s[j + 2] = f.address;
   }
   return s;
 }
@@ -84,7 +95,9 @@ function snapHosts(items: Host[]): unknown[] {
   const s = new Array<unknown>(items.length * 3);
   for (let i = 0, j = 0; i < items.length; i++, j += 3) {
     const h = items[i];
-    s[j] = h; s[j + 1] = h.status; s[j + 2] = h.hostname;
+    s[j] = h;
+    s[j + 1] = h.status;
+    s[j + 2] = h.hostname;
   }
   return s;
 }
@@ -163,8 +176,12 @@ export class NovaIndex {
       this.rebuildServers();
     }
     let dirty = false;
-    if (!sameShape(c.ports, this.portsShape) || !sameShape(c.volumes, this.volumesShape) ||
-      !sameShape(c.floatingIps, this.fipsShape) || !sameShape(c.hosts, this.hostsShape)) {
+    if (
+      !sameShape(c.ports, this.portsShape) ||
+      !sameShape(c.volumes, this.volumesShape) ||
+      !sameShape(c.floatingIps, this.fipsShape) ||
+      !sameShape(c.hosts, this.hostsShape)
+    ) {
       this.portsShape = shapeOf(c.ports);
       this.volumesShape = shapeOf(c.volumes);
       this.fipsShape = shapeOf(c.floatingIps);
@@ -174,15 +191,30 @@ export class NovaIndex {
     const now = this.nextDeep === 0 ? 0 : performance.now();
     if (now >= this.nextDeep) {
       const t0 = performance.now();
-      if (!samePorts(c.ports, this.portSnap)) { this.portSnap = snapPorts(c.ports); dirty = true; }
-      if (!sameVolumes(c.volumes, this.volumeSnap)) { this.volumeSnap = snapVolumes(c.volumes); dirty = true; }
-      if (!sameFips(c.floatingIps, this.fipSnap)) { this.fipSnap = snapFips(c.floatingIps); dirty = true; }
-      if (!sameHosts(c.hosts, this.hostSnap)) { this.hostSnap = snapHosts(c.hosts); dirty = true; }
+      if (!samePorts(c.ports, this.portSnap)) {
+        this.portSnap = snapPorts(c.ports);
+        dirty = true;
+      }
+      if (!sameVolumes(c.volumes, this.volumeSnap)) {
+        this.volumeSnap = snapVolumes(c.volumes);
+        dirty = true;
+      }
+      if (!sameFips(c.floatingIps, this.fipSnap)) {
+        this.fipSnap = snapFips(c.floatingIps);
+        dirty = true;
+      }
+      if (!sameHosts(c.hosts, this.hostSnap)) {
+        this.hostSnap = snapHosts(c.hosts);
+        dirty = true;
+      }
       const t1 = performance.now();
       const cost = t1 - t0;
       this.nextDeep = cost < ALWAYS_CHECK_MS ? 0 : t1 + cost * 25;
     }
-    if (!sameSmall(c, this.smallSnap)) { this.smallSnap = snapSmall(c); dirty = true; }
+    if (!sameSmall(c, this.smallSnap)) {
+      this.smallSnap = snapSmall(c);
+      dirty = true;
+    }
     if (dirty) {
       this.depEpoch++;
       this.portsByDevice = this.fipsByPort = this.volsByServer = null;
@@ -237,7 +269,11 @@ export class NovaIndex {
   }
 
   floatingIpsOf(portId: string): FloatingIp[] {
-    if (!this.fipsByPort) this.fipsByPort = group(this.cloud.floatingIps.filter((f) => f.portId), (f) => f.portId!);
+    if (!this.fipsByPort)
+      this.fipsByPort = group(
+        this.cloud.floatingIps.filter((f) => f.portId),
+        (f) => f.portId!,
+      );
     return this.fipsByPort.get(portId) ?? EMPTY;
   }
 
@@ -253,7 +289,9 @@ export class NovaIndex {
       }
       // Block device mappings come back in attach order; the device name breaks ties.
       for (const list of map.values()) {
-        list.sort((a, b) => a.attachment.attachedAt.getTime() - b.attachment.attachedAt.getTime() || (a.attachment.device < b.attachment.device ? -1 : 1));
+        list.sort(
+          (a, b) => a.attachment.attachedAt.getTime() - b.attachment.attachedAt.getTime() || (a.attachment.device < b.attachment.device ? -1 : 1),
+        );
       }
       this.volsByServer = map;
     }

@@ -20,38 +20,55 @@ type NovaHandler = (ctx: NovaContext) => EmulatorReply;
 
 function versionDoc(origin: string) {
   return {
-    id: 'v2.1', status: 'CURRENT', version: `2.${MAX_MICROVERSION}`, min_version: `2.${MIN_MICROVERSION}`, updated: '2013-07-23T11:33:21Z',
-    links: [{ href: `${origin}/v2.1/`, rel: 'self' }, { href: 'http://docs.openstack.org/', rel: 'describedby', type: 'text/html' }],
+    id: 'v2.1',
+    status: 'CURRENT',
+    version: `2.${MAX_MICROVERSION}`,
+    min_version: `2.${MIN_MICROVERSION}`,
+    updated: '2013-07-23T11:33:21Z',
+    links: [
+      { href: `${origin}/v2.1/`, rel: 'self' },
+      { href: 'http://docs.openstack.org/', rel: 'describedby', type: 'text/html' },
+    ],
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
   };
 }
 
 export function createNova(cloud: Cloud): Emulator {
   const state: NovaState = {
-    cloud, index: new NovaIndex(cloud), deleting: new Set(), pinnedAz: new Map(), noValidHost: new Set(),
-    instanceNumbers: new Map(), nextInstanceNumber: 1,
+    cloud,
+    index: new NovaIndex(cloud),
+    deleting: new Set(),
+    pinnedAz: new Map(),
+    noValidHost: new Set(),
+    instanceNumbers: new Map(),
+    nextInstanceNumber: 1,
   };
   // Number the seeded servers in seed order so instance names are deterministic.
   for (const s of cloud.servers) instanceNumber(state, s);
 
-  const handle = (handler: NovaHandler) => withAuth(cloud, (req, caller) => {
-    const requestId = `req-${randomUUID()}`;
-    const ids = { 'x-openstack-request-id': requestId, 'x-compute-request-id': requestId };
-    const mv = negotiate(req.headers);
-    if (typeof mv !== 'number') return { ...mv, headers: { ...mv.headers, ...ids } };
-    state.index.refresh();
-    const reply = handler({ req, caller, mv, state });
-    const headers: Record<string, string> = { ...versionHeaders(mv), ...ids, ...reply.headers };
-    if (reply.body === undefined) delete headers['content-type'];
-    return { ...reply, headers };
-  });
+  const handle = (handler: NovaHandler) =>
+    withAuth(cloud, (req, caller) => {
+      const requestId = `req-${randomUUID()}`;
+      const ids = { 'x-openstack-request-id': requestId, 'x-compute-request-id': requestId };
+      const mv = negotiate(req.headers);
+      if (typeof mv !== 'number') return { ...mv, headers: { ...mv.headers, ...ids } };
+      state.index.refresh();
+      const reply = handler({ req, caller, mv, state });
+      const headers: Record<string, string> = { ...versionHeaders(mv), ...ids, ...reply.headers };
+      if (reply.body === undefined) delete headers['content-type'];
+      return { ...reply, headers };
+    });
   const get = (pattern: string, h: NovaHandler): Route => ({ method: 'GET', pattern: `/v2.1${pattern}`, handler: handle(h) });
   const post = (pattern: string, h: NovaHandler): Route => ({ method: 'POST', pattern: `/v2.1${pattern}`, handler: handle(h) });
   const del = (pattern: string, h: NovaHandler): Route => ({ method: 'DELETE', pattern: `/v2.1${pattern}`, handler: handle(h) });
 
   const routes: Route[] = [
     // Version discovery is not behind auth in Nova's paste pipeline.
-    { method: 'GET', pattern: '/', handler: (req: EmulatorRequest) => ({ status: 200, body: { versions: [{ ...versionDoc(req.origin), 'media-types': undefined }] } }) },
+    {
+      method: 'GET',
+      pattern: '/',
+      handler: (req: EmulatorRequest) => ({ status: 200, body: { versions: [{ ...versionDoc(req.origin), 'media-types': undefined }] } }),
+    },
     { method: 'GET', pattern: '/v2.1', handler: (req: EmulatorRequest) => ({ status: 200, body: { version: versionDoc(req.origin) } }) },
     get('/servers', (ctx) => listServers(ctx, false)),
     get('/servers/detail', (ctx) => listServers(ctx, true)),

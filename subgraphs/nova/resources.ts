@@ -20,10 +20,18 @@ const heartbeat = (up: boolean) => isoMicrosNoZone(new Date(up ? Math.floor(Date
 function hypervisorView(ctx: NovaContext, h: Host, onHost: Server[], detail: boolean, withServers: boolean): Record<string, unknown> {
   const { mv, state } = ctx;
   const o: Record<string, unknown> = {};
-  const base = { hypervisor_hostname: h.hostname, id: hypervisorId(h, mv), state: h.status === 0 ? 'down' : 'up', status: h.status === 2 ? 'disabled' : 'enabled' };
+  const base = {
+    hypervisor_hostname: h.hostname,
+    id: hypervisorId(h, mv),
+    state: h.status === 0 ? 'down' : 'up',
+    status: h.status === 2 ? 'disabled' : 'enabled',
+  };
   if (!detail) Object.assign(o, base);
   else {
-    let vcpus = 0, ram = 0, disk = 0, busy = 0;
+    let vcpus = 0,
+      ram = 0,
+      disk = 0,
+      busy = 0;
     for (const s of onHost) {
       const f = state.index.flavor(s.flavorId);
       vcpus += f?.vcpus ?? 0;
@@ -32,15 +40,42 @@ function hypervisorView(ctx: NovaContext, h: Host, onHost: Server[], detail: boo
       if (taskState(state, s) !== null) busy++;
     }
     if (mv < 88) {
-      const cpuInfo = { arch: 'x86_64', model: 'Cascadelake-Server', vendor: 'Intel', features: ['pge', 'clflush', 'avx512f'], topology: { cores: h.vcpus / 4, threads: 2, sockets: 2 } };
+      const cpuInfo = {
+        arch: 'x86_64',
+        model: 'Cascadelake-Server',
+        vendor: 'Intel',
+        features: ['pge', 'clflush', 'avx512f'],
+        topology: { cores: h.vcpus / 4, threads: 2, sockets: 2 },
+      };
       Object.assign(o, {
-        cpu_info: mv >= 28 ? cpuInfo : JSON.stringify(cpuInfo), current_workload: busy, status: base.status, state: base.state,
-        disk_available_least: h.diskGb - disk, host_ip: h.ip, free_disk_gb: h.diskGb - disk, free_ram_mb: h.memoryMb - ram,
-        hypervisor_hostname: h.hostname, hypervisor_type: 'QEMU', hypervisor_version: 8002000, id: base.id,
-        local_gb: h.diskGb, local_gb_used: disk, memory_mb: h.memoryMb, memory_mb_used: ram, running_vms: onHost.length,
+        cpu_info: mv >= 28 ? cpuInfo : JSON.stringify(cpuInfo),
+        current_workload: busy,
+        status: base.status,
+        state: base.state,
+        disk_available_least: h.diskGb - disk,
+        host_ip: h.ip,
+        free_disk_gb: h.diskGb - disk,
+        free_ram_mb: h.memoryMb - ram,
+        hypervisor_hostname: h.hostname,
+        hypervisor_type: 'QEMU',
+        hypervisor_version: 8002000,
+        id: base.id,
+        local_gb: h.diskGb,
+        local_gb_used: disk,
+        memory_mb: h.memoryMb,
+        memory_mb_used: ram,
+        running_vms: onHost.length,
       });
     } else {
-      Object.assign(o, { status: base.status, state: base.state, host_ip: h.ip, hypervisor_hostname: h.hostname, hypervisor_type: 'QEMU', hypervisor_version: 8002000, id: base.id });
+      Object.assign(o, {
+        status: base.status,
+        state: base.state,
+        host_ip: h.ip,
+        hypervisor_hostname: h.hostname,
+        hypervisor_type: 'QEMU',
+        hypervisor_version: 8002000,
+        id: base.id,
+      });
     }
     o.service = { host: h.hostname, id: serviceId(h, mv), disabled_reason: h.status === 2 ? 'maintenance' : null };
     if (mv < 88) {
@@ -92,9 +127,16 @@ export function listHypervisors(ctx: NovaContext, detail: boolean): EmulatorRepl
   const withServers = mv >= 53 && ['1', 'true', 'yes', 'on', 't', 'y'].includes((q.get('with_servers') ?? '').toLowerCase());
   const onHost = serversByHost(ctx);
   const pageHosts = hosts.slice(0, limit);
-  const body: Record<string, unknown> = { hypervisors: pageHosts.map((h) => hypervisorView(ctx, h, onHost.get(h.hostname) ?? [], detail, withServers)) };
+  const body: Record<string, unknown> = {
+    hypervisors: pageHosts.map((h) => hypervisorView(ctx, h, onHost.get(h.hostname) ?? [], detail, withServers)),
+  };
   if (paging && pageHosts.length > 0 && pageHosts.length === limit) {
-    body.hypervisors_links = [{ href: nextLink(req.origin, detail ? 'os-hypervisors/detail' : 'os-hypervisors', q, String(hypervisorId(pageHosts[pageHosts.length - 1], mv))), rel: 'next' }];
+    body.hypervisors_links = [
+      {
+        href: nextLink(req.origin, detail ? 'os-hypervisors/detail' : 'os-hypervisors', q, String(hypervisorId(pageHosts[pageHosts.length - 1], mv))),
+        rel: 'next',
+      },
+    ];
   }
   return { status: 200, body };
 }
@@ -115,7 +157,10 @@ export function listZones(ctx: NovaContext, detail: boolean): EmulatorReply {
   // A zone is available when it has at least one enabled nova-compute (maintenance = disabled service).
   const enabled = (z: number) => cloud.hosts.filter((h) => h.zoneId === z && h.status !== 2);
   const available = cloud.zones.filter((z) => enabled(z.id).length > 0).map((z) => z.name);
-  const unavailable = cloud.zones.filter((z) => enabled(z.id).length === 0).map((z) => z.name).sort();
+  const unavailable = cloud.zones
+    .filter((z) => enabled(z.id).length === 0)
+    .map((z) => z.name)
+    .sort();
   const info: unknown[] = [];
   if (!detail) {
     for (const name of available.sort()) info.push({ zoneName: name, zoneState: { available: true }, hosts: null });
@@ -143,10 +188,18 @@ function flavorView(f: Flavor, mv: number, origin: string, detail: boolean): Rec
   ];
   if (!detail) return mv >= 55 ? { id: f.id, links, name: f.name, description: null } : { id: f.id, links, name: f.name };
   const o: Record<string, unknown> = {
-    'OS-FLV-DISABLED:disabled': false, disk: f.disk, 'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
-    'os-flavor-access:is_public': f.isPublic, id: f.id, links, name: f.name, ram: f.ram,
+    'OS-FLV-DISABLED:disabled': false,
+    disk: f.disk,
+    'OS-FLV-EXT-DATA:ephemeral': f.ephemeral,
+    'os-flavor-access:is_public': f.isPublic,
+    id: f.id,
+    links,
+    name: f.name,
+    ram: f.ram,
     // Before 2.75 a zero swap is the empty string.
-    swap: f.swap === 0 && mv < 75 ? '' : f.swap, vcpus: f.vcpus, rxtx_factor: 1,
+    swap: f.swap === 0 && mv < 75 ? '' : f.swap,
+    vcpus: f.vcpus,
+    rxtx_factor: 1,
   };
   if (mv >= 55) o.description = null;
   if (mv >= 61) o.extra_specs = {};
@@ -161,9 +214,13 @@ export function listFlavors(ctx: NovaContext, detail: boolean): EmulatorReply {
   let flavors = ctx.state.cloud.flavors.filter((f) => f.isPublic || ctx.caller.isAdmin).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const minDisk = q.get('minDisk');
   const minRam = q.get('minRam');
-  for (const [raw, field, label] of [[minDisk, 'disk', 'minDisk'], [minRam, 'ram', 'minRam']] as const) {
+  for (const [raw, field, label] of [
+    [minDisk, 'disk', 'minDisk'],
+    [minRam, 'ram', 'minRam'],
+  ] as const) {
     if (raw === null) continue;
-    if (!/^[0-9]+$/.test(raw)) return novaFault(400, `Invalid input for query parameters ${label}. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`);
+    if (!/^[0-9]+$/.test(raw))
+      return novaFault(400, `Invalid input for query parameters ${label}. Value: ${raw}. '${raw}' does not match '^[0-9]*$'`);
     flavors = flavors.filter((f) => f[field] >= Number(raw));
   }
   const limit = parseLimit(q);

@@ -20,8 +20,12 @@ const BUCKET: number[] = [];
 for (let mv = 0; mv <= 96; mv++) BUCKET[mv] = THRESHOLDS.filter((t) => t <= mv).length;
 
 const VM_STATE: Record<Server['status'], [vmState: string, powerState: number]> = {
-  ACTIVE: ['active', 1], SHUTOFF: ['stopped', 4], ERROR: ['error', 0], BUILD: ['building', 0],
-  PAUSED: ['paused', 3], DELETED: ['deleted', 0],
+  ACTIVE: ['active', 1],
+  SHUTOFF: ['stopped', 4],
+  ERROR: ['error', 0],
+  BUILD: ['building', 0],
+  PAUSED: ['paused', 3],
+  DELETED: ['deleted', 0],
 };
 /** Nova only shows `progress` for these statuses (views/servers.py _progress_statuses). */
 const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING']);
@@ -29,7 +33,12 @@ const HOST_STATUS = ['DOWN', 'UP', 'MAINTENANCE'] as const;
 
 /** nova.utils.sanitize_hostname */
 export const sanitizeHostname = (name: string): string =>
-  name.toLowerCase().replace(/[ _]/g, '-').replace(/[^a-z0-9.-]/g, '').replace(/^[.-]+|[.-]+$/g, '').slice(0, 63) || 'server';
+  name
+    .toLowerCase()
+    .replace(/[ _]/g, '-')
+    .replace(/[^a-z0-9.-]/g, '')
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .slice(0, 63) || 'server';
 
 const reservationId = (id: string): string => {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -54,10 +63,20 @@ function addresses(state: NovaState, server: Server): Record<string, unknown[]> 
     const net = state.index.network(port.networkId)?.name ?? port.networkId;
     const list = (out[net] ??= []);
     for (const ip of port.fixedIps) {
-      list.push({ 'OS-EXT-IPS-MAC:mac_addr': port.macAddress, 'OS-EXT-IPS:type': 'fixed', addr: ip.ipAddress, version: ip.ipAddress.includes(':') ? 6 : 4 });
+      list.push({
+        'OS-EXT-IPS-MAC:mac_addr': port.macAddress,
+        'OS-EXT-IPS:type': 'fixed',
+        addr: ip.ipAddress,
+        version: ip.ipAddress.includes(':') ? 6 : 4,
+      });
     }
     for (const fip of state.index.floatingIpsOf(port.id)) {
-      list.push({ 'OS-EXT-IPS-MAC:mac_addr': port.macAddress, 'OS-EXT-IPS:type': 'floating', addr: fip.address, version: fip.address.includes(':') ? 6 : 4 });
+      list.push({
+        'OS-EXT-IPS-MAC:mac_addr': port.macAddress,
+        'OS-EXT-IPS:type': 'floating',
+        addr: fip.address,
+        version: fip.address.includes(':') ? 6 : 4,
+      });
     }
   }
   return out;
@@ -67,8 +86,13 @@ function flavorView(state: NovaState, server: Server, mv: number, origin: string
   if (mv < 47) return { id: server.flavorId, links: [{ href: `${origin}/flavors/${server.flavorId}`, rel: 'bookmark' }] };
   const f = state.index.flavor(server.flavorId);
   return {
-    disk: f?.disk ?? 0, ephemeral: f?.ephemeral ?? 0, extra_specs: {}, original_name: f?.name ?? server.flavorId,
-    ram: f?.ram ?? 0, swap: f?.swap ?? 0, vcpus: f?.vcpus ?? 0,
+    disk: f?.disk ?? 0,
+    ephemeral: f?.ephemeral ?? 0,
+    extra_specs: {},
+    original_name: f?.name ?? server.flavorId,
+    ram: f?.ram ?? 0,
+    swap: f?.swap ?? 0,
+    vcpus: f?.vcpus ?? 0,
   };
 }
 
@@ -78,7 +102,8 @@ function fault(state: NovaState, server: Server, admin: boolean) {
     : `Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance ${server.id}.`;
   const body: Record<string, unknown> = { code: 500, created: isoSeconds(server.updatedAt), message };
   // Nova shows `details` (the traceback) only to admins when the code is 500.
-  if (admin) body.details = `Traceback (most recent call last):\n  File "nova/conductor/manager.py", line 1654, in schedule_and_build_instances\nnova.exception.${state.noValidHost.has(server.id) ? 'NoValidHost' : 'MaxRetriesExceeded'}: ${message}\n`;
+  if (admin)
+    body.details = `Traceback (most recent call last):\n  File "nova/conductor/manager.py", line 1654, in schedule_and_build_instances\nnova.exception.${state.noValidHost.has(server.id) ? 'NoValidHost' : 'MaxRetriesExceeded'}: ${message}\n`;
   return body;
 }
 
@@ -124,17 +149,16 @@ export function buildServer(state: NovaState, server: Server, admin: boolean, mv
   o.hostId = server.host ? hostId(server.projectId, server.host) : '';
   if (admin && mv >= 16) o.host_status = !server.host ? '' : hostRecord ? HOST_STATUS[hostRecord.status] : 'UNKNOWN';
   o.id = server.id;
-  o.image = server.imageId === ''
-    ? ''
-    : { id: server.imageId, links: [{ href: `${origin}/images/${server.imageId}`, rel: 'bookmark' }] };
+  o.image = server.imageId === '' ? '' : { id: server.imageId, links: [{ href: `${origin}/images/${server.imageId}`, rel: 'bookmark' }] };
   o.key_name = server.keyName;
   o.links = serverLinks(origin, server.id);
   if (mv >= 9) o.locked = false;
   if (mv >= 73) o.locked_reason = null;
   o.metadata = server.metadata;
   o.name = server.name;
-  o['os-extended-volumes:volumes_attached'] = state.index.volumesOf(server.id).map(({ volume }) =>
-    mv >= 3 ? { delete_on_termination: false, id: volume.id } : { id: volume.id });
+  o['os-extended-volumes:volumes_attached'] = state.index
+    .volumesOf(server.id)
+    .map(({ volume }) => (mv >= 3 ? { delete_on_termination: false, id: volume.id } : { id: volume.id }));
   if (mv >= 96) o.pinned_availability_zone = state.pinnedAz.get(server.id) ?? null;
   if (PROGRESS_STATUSES.has(server.status)) o.progress = 0;
   o.security_groups = [{ name: 'default' }];
@@ -147,7 +171,13 @@ export function buildServer(state: NovaState, server: Server, admin: boolean, mv
   return o;
 }
 
-interface CacheEntry { rev: number; epoch: number; origin: string; strs: (string | undefined)[]; bufs: (Buffer | undefined)[] }
+interface CacheEntry {
+  rev: number;
+  epoch: number;
+  origin: string;
+  strs: (string | undefined)[];
+  bufs: (Buffer | undefined)[];
+}
 const cache = new WeakMap<Server, CacheEntry>();
 
 function entryFor(state: NovaState, server: Server, origin: string): CacheEntry {
@@ -172,7 +202,7 @@ export function serverJson(state: NovaState, server: Server, admin: boolean, mv:
 export function serverBuffer(state: NovaState, server: Server, admin: boolean, mv: number, origin: string): Buffer {
   const slot = BUCKET[mv] * 2 + (admin ? 1 : 0);
   const entry = entryFor(state, server, origin);
-  return (entry.bufs[slot] ??= Buffer.from(entry.strs[slot] ??= JSON.stringify(buildServer(state, server, admin, mv, origin))));
+  return (entry.bufs[slot] ??= Buffer.from((entry.strs[slot] ??= JSON.stringify(buildServer(state, server, admin, mv, origin)))));
 }
 
 const summaries = new WeakMap<Server, { rev: number; origin: string; buf: Buffer }>();

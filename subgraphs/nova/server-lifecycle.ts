@@ -31,17 +31,26 @@ export function createServer(ctx: NovaContext): EmulatorReply {
   const spec = body?.server;
   if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return invalid('server', spec ?? null, "'server' is a required property");
   const { name, flavorRef, imageRef, availability_zone: az, networks, metadata, key_name: keyName } = spec;
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 255) return invalid('name', name ?? null, "'name' must be a non-empty string of at most 255 characters");
-  if (typeof flavorRef !== 'string' && typeof flavorRef !== 'number') return invalid('flavorRef', flavorRef ?? null, "'flavorRef' is a required property");
-  if (imageRef !== undefined && typeof imageRef !== 'string') return invalid('imageRef', imageRef, `${JSON.stringify(imageRef)} is not of type 'string'`);
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 255)
+    return invalid('name', name ?? null, "'name' must be a non-empty string of at most 255 characters");
+  if (typeof flavorRef !== 'string' && typeof flavorRef !== 'number')
+    return invalid('flavorRef', flavorRef ?? null, "'flavorRef' is a required property");
+  if (imageRef !== undefined && typeof imageRef !== 'string')
+    return invalid('imageRef', imageRef, `${JSON.stringify(imageRef)} is not of type 'string'`);
   if (az !== undefined && typeof az !== 'string') return invalid('availability_zone', az, `${JSON.stringify(az)} is not of type 'string'`);
-  if (keyName !== undefined && keyName !== null && typeof keyName !== 'string') return invalid('key_name', keyName, "'key_name' is not of type 'string'");
-  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata) || Object.values(metadata).some((v) => typeof v !== 'string'))) {
+  if (keyName !== undefined && keyName !== null && typeof keyName !== 'string')
+    return invalid('key_name', keyName, "'key_name' is not of type 'string'");
+  if (
+    metadata !== undefined &&
+    (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata) || Object.values(metadata).some((v) => typeof v !== 'string'))
+  ) {
     return invalid('metadata', metadata, "'metadata' must be an object of strings");
   }
   if (networks === undefined && mv >= 37) return invalid('server', spec, "'networks' is a required property");
-  if (typeof networks === 'string' && (mv < 37 || (networks !== 'auto' && networks !== 'none'))) return invalid('networks', networks, `'${networks}' is not one of ['auto', 'none'] nor of type 'array'`);
-  if (networks !== undefined && typeof networks !== 'string' && !Array.isArray(networks)) return invalid('networks', networks, "is not of type 'array'");
+  if (typeof networks === 'string' && (mv < 37 || (networks !== 'auto' && networks !== 'none')))
+    return invalid('networks', networks, `'${networks}' is not one of ['auto', 'none'] nor of type 'array'`);
+  if (networks !== undefined && typeof networks !== 'string' && !Array.isArray(networks))
+    return invalid('networks', networks, "is not of type 'array'");
 
   const flavor = cloud.flavors.find((f) => f.id === String(flavorRef).slice(String(flavorRef).lastIndexOf('/') + 1));
   if (!flavor) return novaFault(400, 'Invalid flavorRef provided.');
@@ -68,7 +77,9 @@ export function createServer(ctx: NovaContext): EmulatorReply {
         if (port.deviceId) return novaFault(409, `Port ${port.id} is still in use.`);
         wanted.push({ port });
       } else if (item && typeof item.uuid === 'string') {
-        const net = cloud.networks.find((n) => n.id === item.uuid && (caller.isAdmin || n.projectId === caller.projectId || (n.shared && !n.external)));
+        const net = cloud.networks.find(
+          (n) => n.id === item.uuid && (caller.isAdmin || n.projectId === caller.projectId || (n.shared && !n.external)),
+        );
         if (!net) return novaFault(400, `Network ${item.uuid} could not be found.`);
         wanted.push({ network: net });
       } else return invalid('networks', networks, "each network needs a 'uuid' or a 'port'");
@@ -78,10 +89,21 @@ export function createServer(ctx: NovaContext): EmulatorReply {
   const host = pickHost(state, az);
   const now = new Date();
   const server: Server = {
-    id: randomUUID(), name, projectId: caller.projectId, userId: caller.userId, host: host?.hostname ?? '',
-    zone: host ? cloud.zones.find((z) => z.id === host.zoneId)!.name : (az ?? ''), status: 'BUILD',
-    flavorId: flavor.id, imageId, keyName: (keyName as string | null | undefined) ?? null,
-    metadata: { ...(metadata as Record<string, string> | undefined) }, createdAt: now, updatedAt: now, launchedAt: null, rev: 0,
+    id: randomUUID(),
+    name,
+    projectId: caller.projectId,
+    userId: caller.userId,
+    host: host?.hostname ?? '',
+    zone: host ? cloud.zones.find((z) => z.id === host.zoneId)!.name : (az ?? ''),
+    status: 'BUILD',
+    flavorId: flavor.id,
+    imageId,
+    keyName: (keyName as string | null | undefined) ?? null,
+    metadata: { ...(metadata as Record<string, string> | undefined) },
+    createdAt: now,
+    updatedAt: now,
+    launchedAt: null,
+    rev: 0,
   };
   cloud.servers.push(server);
   if (az !== undefined) state.pinnedAz.set(server.id, az);
@@ -150,9 +172,16 @@ function newPort(state: NovaState, network: Network, server: Server): Port {
     if (!used.has(address)) break;
   }
   return {
-    id: randomUUID(), name: '', networkId: network.id, projectId: server.projectId, deviceId: server.id,
-    deviceOwner: `compute:${server.zone}`, macAddress: 'fa:16:3e:' + [...randomBytes(3)].map((x) => x.toString(16).padStart(2, '0')).join(':'),
-    fixedIps: [{ subnetId: network.subnetId, ipAddress: address }], status: 'DOWN', createdAt: new Date(),
+    id: randomUUID(),
+    name: '',
+    networkId: network.id,
+    projectId: server.projectId,
+    deviceId: server.id,
+    deviceOwner: `compute:${server.zone}`,
+    macAddress: 'fa:16:3e:' + [...randomBytes(3)].map((x) => x.toString(16).padStart(2, '0')).join(':'),
+    fixedIps: [{ subnetId: network.subnetId, ipAddress: address }],
+    status: 'DOWN',
+    createdAt: new Date(),
   };
 }
 

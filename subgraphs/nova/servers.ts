@@ -20,8 +20,24 @@ import { serverBuffer, serverJson, serverSummaryBuffer } from './serialize.ts';
 
 /** Statuses Nova knows (common._STATE_MAP); the ones our model has can match, the rest match nothing. */
 const KNOWN_STATUSES = new Set([
-  'ACTIVE', 'BUILD', 'SHUTOFF', 'ERROR', 'PAUSED', 'DELETED', 'REBOOT', 'HARD_REBOOT', 'PASSWORD', 'REBUILD',
-  'MIGRATING', 'RESIZE', 'VERIFY_RESIZE', 'REVERT_RESIZE', 'SUSPENDED', 'RESCUE', 'SOFT_DELETED', 'SHELVED',
+  'ACTIVE',
+  'BUILD',
+  'SHUTOFF',
+  'ERROR',
+  'PAUSED',
+  'DELETED',
+  'REBOOT',
+  'HARD_REBOOT',
+  'PASSWORD',
+  'REBUILD',
+  'MIGRATING',
+  'RESIZE',
+  'VERIFY_RESIZE',
+  'REVERT_RESIZE',
+  'SUSPENDED',
+  'RESCUE',
+  'SOFT_DELETED',
+  'SHELVED',
   'SHELVED_OFFLOADED',
 ]);
 
@@ -46,7 +62,10 @@ export function listServers(ctx: NovaContext, detail: boolean): EmulatorReply {
   if (rawAll !== null) {
     const parsed = rawAll === '' ? true : strictBool(rawAll);
     if (parsed === undefined) {
-      return novaFault(400, `Invalid input received: Unrecognized value '${rawAll}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`);
+      return novaFault(
+        400,
+        `Invalid input received: Unrecognized value '${rawAll}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`,
+      );
     }
     allTenants = parsed;
   }
@@ -67,7 +86,10 @@ export function listServers(ctx: NovaContext, detail: boolean): EmulatorReply {
     const wanted = new Set(known);
     preds.push((s) => wanted.has(s.status));
   }
-  for (const [param, cmp] of [['changes-since', 1], ['changes-before', -1]] as const) {
+  for (const [param, cmp] of [
+    ['changes-since', 1],
+    ['changes-before', -1],
+  ] as const) {
     const raw = q.get(param);
     if (raw === null || (param === 'changes-before' && mv < 66)) continue;
     const at = Date.parse(raw);

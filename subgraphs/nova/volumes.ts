@@ -56,10 +56,16 @@ export function attachVolume(ctx: NovaContext): EmulatorReply {
   if (!server) return instanceNotFound(req.params.id);
   const spec = (req.body as { volumeAttachment?: { volumeId?: unknown; device?: unknown } } | undefined)?.volumeAttachment;
   if (!spec || typeof spec !== 'object') {
-    return novaFault(400, `Invalid input for field/attribute volumeAttachment. Value: ${JSON.stringify(spec ?? null)}. 'volumeAttachment' is a required property`);
+    return novaFault(
+      400,
+      `Invalid input for field/attribute volumeAttachment. Value: ${JSON.stringify(spec ?? null)}. 'volumeAttachment' is a required property`,
+    );
   }
   if (typeof spec.volumeId !== 'string' || !/^[0-9a-f-]{32,36}$/i.test(spec.volumeId)) {
-    return novaFault(400, `Invalid input for field/attribute volumeId. Value: ${JSON.stringify(spec.volumeId ?? null)}. ${JSON.stringify(spec.volumeId ?? null)} is not a 'uuid'`);
+    return novaFault(
+      400,
+      `Invalid input for field/attribute volumeId. Value: ${JSON.stringify(spec.volumeId ?? null)}. ${JSON.stringify(spec.volumeId ?? null)} is not a 'uuid'`,
+    );
   }
   if (spec.device !== undefined && spec.device !== null && (typeof spec.device !== 'string' || !/^\/dev\/[a-z0-9]+$/.test(spec.device))) {
     return novaFault(400, `The supplied device path (${String(spec.device)}) is invalid.`);

@@ -3,8 +3,24 @@
 // about one in three a floating IP. Dates are fixed relative to SEED_EPOCH so two builds compare equal.
 import { createRng, type Rng } from './random.ts';
 import type {
-  Cloud, CloudSize, FloatingIp, Flavor, Host, HostStatus, Image, LegacyDisk, Network, Port, Project, Role,
-  Server, ServerStatus, Storage, User, Volume, Zone,
+  Cloud,
+  CloudSize,
+  FloatingIp,
+  Flavor,
+  Host,
+  HostStatus,
+  Image,
+  LegacyDisk,
+  Network,
+  Port,
+  Project,
+  Role,
+  Server,
+  ServerStatus,
+  Storage,
+  User,
+  Volume,
+  Zone,
 } from './types.ts';
 
 export const CLOUD_SIZES: Record<CloudSize, { zones: number; hostsPerZone: number; instancesPerHost: number }> = {
@@ -31,26 +47,56 @@ const FLAVORS: Omit<Flavor, 'id' | 'isPublic' | 'ephemeral' | 'swap'>[] = [
   { name: 'g1.xlarge', vcpus: 16, ram: 65536, disk: 160 },
 ];
 const IMAGE_NAMES = [
-  'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12', 'centos-stream-9', 'rocky-8',
-  'rocky-9', 'alma-9', 'fedora-40', 'fedora-41', 'opensuse-15.6', 'cirros-0.6.2', 'windows-2019',
-  'windows-2022', 'freebsd-14', 'arch-2026.01', 'alpine-3.20', 'coreos-40', 'gpu-cuda-12',
+  'ubuntu-20.04',
+  'ubuntu-22.04',
+  'ubuntu-24.04',
+  'debian-11',
+  'debian-12',
+  'centos-stream-9',
+  'rocky-8',
+  'rocky-9',
+  'alma-9',
+  'fedora-40',
+  'fedora-41',
+  'opensuse-15.6',
+  'cirros-0.6.2',
+  'windows-2019',
+  'windows-2022',
+  'freebsd-14',
+  'arch-2026.01',
+  'alpine-3.20',
+  'coreos-40',
+  'gpu-cuda-12',
 ];
 const VOLUME_TYPES = ['ssd', 'hdd', '__DEFAULT__'];
 
-const at = (daysAfterEpoch: number): Date => new Date(SEED_EPOCH + Math.round(daysAfterEpoch * 86_400_000 / 1000) * 1000);
+const at = (daysAfterEpoch: number): Date => new Date(SEED_EPOCH + Math.round((daysAfterEpoch * 86_400_000) / 1000) * 1000);
 const mac = (rng: Rng): string => 'fa:16:3e:' + [0, 0, 0].map(() => rng.int(0, 255).toString(16).padStart(2, '0')).join(':');
 
-export interface BuildCloudOptions { size?: CloudSize; seed?: number; region?: string; asyncDelayMs?: number; tokenTtlMs?: number }
+export interface BuildCloudOptions {
+  size?: CloudSize;
+  seed?: number;
+  region?: string;
+  asyncDelayMs?: number;
+  tokenTtlMs?: number;
+}
 
 export function buildCloud({
-  size = 'small', seed = DEFAULT_SEED, region = DEFAULT_REGION, asyncDelayMs = 1500, tokenTtlMs = 3_600_000,
+  size = 'small',
+  seed = DEFAULT_SEED,
+  region = DEFAULT_REGION,
+  asyncDelayMs = 1500,
+  tokenTtlMs = 3_600_000,
 }: BuildCloudOptions = {}): Cloud {
   const shape = CLOUD_SIZES[size];
   if (!shape) throw new Error(`unknown cloud size "${size}" (tiny, small, medium, large)`);
   const rng = createRng(seed);
 
   const projects: Project[] = PROJECT_NAMES.map((name) => ({
-    id: rng.hex32(), name, domainId: 'default', description: `${name} project`,
+    id: rng.hex32(),
+    name,
+    domainId: 'default',
+    description: `${name} project`,
   }));
   const projectByName = (name: string) => projects.find((p) => p.name === name)!;
   const roles: Role[] = (['admin', 'member', 'reader'] as const).map((name) => ({ id: rng.hex32(), name }));
@@ -71,18 +117,40 @@ export function buildCloud({
     const visibility: Image['visibility'] = i === 16 ? 'community' : i === 17 ? 'shared' : i >= 18 ? 'private' : 'public';
     const created = at(-400 + i * 7);
     return {
-      id: rng.uuid(), name, status: 'active', visibility, hidden: false,
+      id: rng.uuid(),
+      name,
+      status: 'active',
+      visibility,
+      hidden: false,
       owner: i >= 18 ? projectByName(i === 18 ? 'web' : 'ml').id : projectByName('admin').id,
-      size: rng.int(12, 4000) * 1_048_576, diskFormat: name.startsWith('windows') ? 'raw' : 'qcow2',
-      containerFormat: 'bare', minDisk: name.startsWith('windows') ? 40 : 1, minRam: 0,
-      checksum: rng.hex32(), tags: [], createdAt: created, updatedAt: at(-400 + i * 7 + 1),
+      size: rng.int(12, 4000) * 1_048_576,
+      diskFormat: name.startsWith('windows') ? 'raw' : 'qcow2',
+      containerFormat: 'bare',
+      minDisk: name.startsWith('windows') ? 40 : 1,
+      minRam: 0,
+      checksum: rng.hex32(),
+      tags: [],
+      createdAt: created,
+      updatedAt: at(-400 + i * 7 + 1),
     };
   });
   // A hidden image (os_hidden): no server uses it, but listings must keep hiding it.
   images.push({
-    id: rng.uuid(), name: 'build-scratch', status: 'active', visibility: 'public', hidden: true,
-    owner: projectByName('admin').id, size: 1_048_576, diskFormat: 'qcow2', containerFormat: 'bare', minDisk: 0,
-    minRam: 0, checksum: rng.hex32(), tags: ['scratch'], createdAt: at(-10), updatedAt: at(-10),
+    id: rng.uuid(),
+    name: 'build-scratch',
+    status: 'active',
+    visibility: 'public',
+    hidden: true,
+    owner: projectByName('admin').id,
+    size: 1_048_576,
+    diskFormat: 'qcow2',
+    containerFormat: 'bare',
+    minDisk: 0,
+    minRam: 0,
+    checksum: rng.hex32(),
+    tags: ['scratch'],
+    createdAt: at(-10),
+    updatedAt: at(-10),
   });
   // Images a member's server may boot from: public or community ones, or the project's own private ones.
   const imagesFor = (projectId: string) => images.filter((im) => !im.hidden && (im.visibility !== 'private' || im.owner === projectId));
@@ -98,14 +166,28 @@ export function buildCloud({
   const floatingIps: FloatingIp[] = [];
 
   const publicNet: Network = {
-    id: rng.uuid(), name: 'public', projectId: projectByName('admin').id, shared: true, external: true,
-    subnetId: rng.uuid(), cidr: '172.24.0.0/16', createdAt: at(-500),
+    id: rng.uuid(),
+    name: 'public',
+    projectId: projectByName('admin').id,
+    shared: true,
+    external: true,
+    subnetId: rng.uuid(),
+    cidr: '172.24.0.0/16',
+    createdAt: at(-500),
   };
   networks.push(publicNet);
-  projects.forEach((p, i) => networks.push({
-    id: rng.uuid(), name: `${p.name}-net`, projectId: p.id, shared: false, external: false,
-    subnetId: rng.uuid(), cidr: `10.${i + 1}.0.0/16`, createdAt: at(-450 + i),
-  }));
+  projects.forEach((p, i) =>
+    networks.push({
+      id: rng.uuid(),
+      name: `${p.name}-net`,
+      projectId: p.id,
+      shared: false,
+      external: false,
+      subnetId: rng.uuid(),
+      cidr: `10.${i + 1}.0.0/16`,
+      createdAt: at(-450 + i),
+    }),
+  );
   const netOf = (projectId: string) => networks.find((n) => n.projectId === projectId && !n.external)!;
   const ipCounters = new Map<string, number>();
   const nextIp = (net: Network): string => {
@@ -123,19 +205,39 @@ export function buildCloud({
   const letters = 'abcdefghijklmnopqrstuvwxyz';
 
   for (let z = 0; z < shape.zones; z++) {
-    const zone: Zone = { id: z + 1, name: `zone-${letters[z]}`, region, description: `Availability zone ${letters[z].toUpperCase()}`, createdAt: at(-600 + z) };
+    const zone: Zone = {
+      id: z + 1,
+      name: `zone-${letters[z]}`,
+      region,
+      description: `Availability zone ${letters[z].toUpperCase()}`,
+      createdAt: at(-600 + z),
+    };
     zones.push(zone);
     for (const type of ['ceph', 'lvm'] as const) {
-      storages.push({ id: storageId++, zoneId: zone.id, name: `${type}-${zone.name}`, type, capacityGb: type === 'ceph' ? 500_000 : 100_000, createdAt: at(-590 + z) });
+      storages.push({
+        id: storageId++,
+        zoneId: zone.id,
+        name: `${type}-${zone.name}`,
+        type,
+        capacityGb: type === 'ceph' ? 500_000 : 100_000,
+        createdAt: at(-590 + z),
+      });
     }
     const zoneStorages = storages.filter((s) => s.zoneId === zone.id);
     for (let h = 0; h < shape.hostsPerZone; h++) {
       const status: HostStatus = h === shape.hostsPerZone - 1 && shape.hostsPerZone > 3 ? 2 : rng.chance(0.05) ? 0 : 1;
       const host: Host = {
-        id: hostId++, zoneId: zone.id, hostname: `${zone.name}-cn${String(h + 1).padStart(3, '0')}`,
-        ip: `192.168.${z + 1}.${h + 10}`, rack: `R${z + 1}-${String(Math.floor(h / 20) + 1).padStart(2, '0')}`, status,
-        vcpus: rng.pick([48, 64, 96]), memoryMb: rng.pick([262_144, 393_216, 524_288]), diskGb: rng.pick([2000, 4000]),
-        createdAt: at(-580 + h), hypervisorId: rng.uuid(),
+        id: hostId++,
+        zoneId: zone.id,
+        hostname: `${zone.name}-cn${String(h + 1).padStart(3, '0')}`,
+        ip: `192.168.${z + 1}.${h + 10}`,
+        rack: `R${z + 1}-${String(Math.floor(h / 20) + 1).padStart(2, '0')}`,
+        status,
+        vcpus: rng.pick([48, 64, 96]),
+        memoryMb: rng.pick([262_144, 393_216, 524_288]),
+        diskGb: rng.pick([2000, 4000]),
+        createdAt: at(-580 + h),
+        hypervisorId: rng.uuid(),
       };
       hosts.push(host);
       for (let i = 0; i < shape.instancesPerHost; i++) {
@@ -144,11 +246,21 @@ export function buildCloud({
         const created = at(-300 + rng.next() * 290);
         const status = rng.pick(statuses);
         const server: Server = {
-          id: rng.uuid(), name: `${project.name}-vm-${String(serverSeq++).padStart(5, '0')}`, projectId: project.id,
-          userId: userOfProject(project.id).id, host: host.hostname, zone: zone.name, status,
-          flavorId: rng.pick(flavors).id, imageId: bootFromVolume ? '' : rng.pick(imagesFor(project.id)).id,
-          keyName: rng.chance(0.5) ? `${project.name}-key` : null, metadata: { role: rng.pick(['app', 'db', 'cache', 'batch']) },
-          createdAt: created, updatedAt: new Date(created.getTime() + 60_000), launchedAt: new Date(created.getTime() + 30_000), rev: 0,
+          id: rng.uuid(),
+          name: `${project.name}-vm-${String(serverSeq++).padStart(5, '0')}`,
+          projectId: project.id,
+          userId: userOfProject(project.id).id,
+          host: host.hostname,
+          zone: zone.name,
+          status,
+          flavorId: rng.pick(flavors).id,
+          imageId: bootFromVolume ? '' : rng.pick(imagesFor(project.id)).id,
+          keyName: rng.chance(0.5) ? `${project.name}-key` : null,
+          metadata: { role: rng.pick(['app', 'db', 'cache', 'batch']) },
+          createdAt: created,
+          updatedAt: new Date(created.getTime() + 60_000),
+          launchedAt: new Date(created.getTime() + 30_000),
+          rev: 0,
         };
         servers.push(server);
 
@@ -156,18 +268,33 @@ export function buildCloud({
         for (let v = 0; v < volumeCount; v++) {
           const isRoot = v === 0 && bootFromVolume;
           volumes.push({
-            id: rng.uuid(), name: `${server.name}-${isRoot ? 'root' : `data${v}`}`, description: null, projectId: project.id,
-            userId: server.userId, size: isRoot ? 40 : rng.pick([10, 20, 50, 100, 200, 500]), status: 'in-use',
-            volumeType: rng.pick(VOLUME_TYPES), bootable: isRoot, zone: zone.name, createdAt: created, updatedAt: created,
+            id: rng.uuid(),
+            name: `${server.name}-${isRoot ? 'root' : `data${v}`}`,
+            description: null,
+            projectId: project.id,
+            userId: server.userId,
+            size: isRoot ? 40 : rng.pick([10, 20, 50, 100, 200, 500]),
+            status: 'in-use',
+            volumeType: rng.pick(VOLUME_TYPES),
+            bootable: isRoot,
+            zone: zone.name,
+            createdAt: created,
+            updatedAt: created,
             attachments: [{ id: rng.uuid(), serverId: server.id, device: `/dev/vd${letters[v + 1]}`, hostName: host.hostname, attachedAt: created }],
             rev: 0,
           });
         }
         if (rng.chance(0.2)) {
           legacyDisks.push({
-            id: legacyDiskId++, storageId: rng.pick(zoneStorages).id, instanceUuid: server.id, name: `${server.name}-legacy`,
-            sizeGb: rng.pick([50, 100, 250]), type: rng.pick(['ssd', 'sata'] as const), device: `/dev/vd${letters[volumeCount + 1]}`,
-            status: 1, createdAt: created,
+            id: legacyDiskId++,
+            storageId: rng.pick(zoneStorages).id,
+            instanceUuid: server.id,
+            name: `${server.name}-legacy`,
+            sizeGb: rng.pick([50, 100, 250]),
+            type: rng.pick(['ssd', 'sata'] as const),
+            device: `/dev/vd${letters[volumeCount + 1]}`,
+            status: 1,
+            createdAt: created,
           });
         }
         const portCount = rng.int(1, 2);
@@ -175,17 +302,30 @@ export function buildCloud({
         for (let p = 0; p < portCount; p++) {
           const net = netOf(project.id);
           serverPorts.push({
-            id: rng.uuid(), name: '', networkId: net.id, projectId: project.id, deviceId: server.id,
-            deviceOwner: `compute:${zone.name}`, macAddress: mac(rng), fixedIps: [{ subnetId: net.subnetId, ipAddress: nextIp(net) }],
-            status: status === 'ACTIVE' ? 'ACTIVE' : 'DOWN', createdAt: created,
+            id: rng.uuid(),
+            name: '',
+            networkId: net.id,
+            projectId: project.id,
+            deviceId: server.id,
+            deviceOwner: `compute:${zone.name}`,
+            macAddress: mac(rng),
+            fixedIps: [{ subnetId: net.subnetId, ipAddress: nextIp(net) }],
+            status: status === 'ACTIVE' ? 'ACTIVE' : 'DOWN',
+            createdAt: created,
           });
         }
         ports.push(...serverPorts);
         if (rng.chance(1 / 3)) {
           floatingIps.push({
-            id: rng.uuid(), projectId: project.id, floatingNetworkId: publicNet.id, address: nextIp(publicNet),
-            fixedIpAddress: serverPorts[0].fixedIps[0].ipAddress, portId: serverPorts[0].id, routerId: null,
-            status: 'ACTIVE', createdAt: created,
+            id: rng.uuid(),
+            projectId: project.id,
+            floatingNetworkId: publicNet.id,
+            address: nextIp(publicNet),
+            fixedIpAddress: serverPorts[0].fixedIps[0].ipAddress,
+            portId: serverPorts[0].id,
+            routerId: null,
+            status: 'ACTIVE',
+            createdAt: created,
           });
         }
       }
@@ -195,17 +335,58 @@ export function buildCloud({
   for (const project of projects) {
     for (let i = 0; i < 2; i++) {
       volumes.push({
-        id: rng.uuid(), name: `${project.name}-spare-${i}`, description: 'spare', projectId: project.id,
-        userId: userOfProject(project.id).id, size: rng.pick([10, 50]), status: 'available', volumeType: rng.pick(VOLUME_TYPES),
-        bootable: false, zone: zones[i % zones.length].name, createdAt: at(-20 - i), updatedAt: null, attachments: [], rev: 0,
+        id: rng.uuid(),
+        name: `${project.name}-spare-${i}`,
+        description: 'spare',
+        projectId: project.id,
+        userId: userOfProject(project.id).id,
+        size: rng.pick([10, 50]),
+        status: 'available',
+        volumeType: rng.pick(VOLUME_TYPES),
+        bootable: false,
+        zone: zones[i % zones.length].name,
+        createdAt: at(-20 - i),
+        updatedAt: null,
+        attachments: [],
+        rev: 0,
       });
     }
   }
-  legacyDisks.push({ id: legacyDiskId++, storageId: 1, instanceUuid: null, name: 'orphan-legacy', sizeGb: 20, type: 'sata', device: null, status: 0, createdAt: at(-5) });
+  legacyDisks.push({
+    id: legacyDiskId++,
+    storageId: 1,
+    instanceUuid: null,
+    name: 'orphan-legacy',
+    sizeGb: 20,
+    type: 'sata',
+    device: null,
+    status: 0,
+    createdAt: at(-5),
+  });
 
   return {
-    size, seed, region, projects, roles, users, zones, hosts, storages, legacyDisks, flavors, images, servers, volumes,
-    networks, ports, floatingIps, tokens: new Map(), catalog: [], legacyApiKey: DEMO_LEGACY_API_KEY,
-    nextLegacyDiskId: legacyDiskId, asyncDelayMs, tokenTtlMs,
+    size,
+    seed,
+    region,
+    projects,
+    roles,
+    users,
+    zones,
+    hosts,
+    storages,
+    legacyDisks,
+    flavors,
+    images,
+    servers,
+    volumes,
+    networks,
+    ports,
+    floatingIps,
+    tokens: new Map(),
+    catalog: [],
+    legacyApiKey: DEMO_LEGACY_API_KEY,
+    nextLegacyDiskId: legacyDiskId,
+    asyncDelayMs,
+    tokenTtlMs,
   };
 }

@@ -42,8 +42,11 @@ const topOf = (file: string) => relative(ROOT, file).split('/')[0];
 
 describe('import direction', () => {
   it('reads the import lines it checks', () => {
-    expect(importsOf("import a from './a.ts';\nimport type { B } from '../b.ts';\nexport { c } from './c.ts';\n// import x from './x.ts'\nconst d = await import('./d.ts');"))
-      .toEqual(['./a.ts', '../b.ts', './c.ts', './d.ts']);
+    expect(
+      importsOf(
+        "import a from './a.ts';\nimport type { B } from '../b.ts';\nexport { c } from './c.ts';\n// import x from './x.ts'\nconst d = await import('./d.ts');",
+      ),
+    ).toEqual(['./a.ts', '../b.ts', './c.ts', './d.ts']);
     expect(files.length).toBeGreaterThan(50);
   });
 
@@ -59,7 +62,9 @@ describe('import direction', () => {
   });
 
   it('every relative import names a file that exists', () => {
-    const missing = [...graph].flatMap(([file, targets]) => targets.filter((t) => !existsSync(t)).map((t) => `${relative(ROOT, file)} → ${relative(ROOT, t)}`));
+    const missing = [...graph].flatMap(([file, targets]) =>
+      targets.filter((t) => !existsSync(t)).map((t) => `${relative(ROOT, file)} → ${relative(ROOT, t)}`),
+    );
     expect(missing).toEqual([]);
   });
 

@@ -43,6 +43,12 @@ describe('the error table', () => {
     const err = new MosaicError('MOSAIC_ERR_UPSTREAM_TIMEOUT', undefined, { service: 'nova', requestId: 'req-1', status: 504 }, { cause });
     expect(err.message).toBe(ERRORS.MOSAIC_ERR_UPSTREAM_TIMEOUT.message);
     expect(err.cause).toBe(cause);
-    expect(err.extensions).toEqual({ code: 'UPSTREAM_TIMEOUT', mosaicCode: 'MOSAIC_ERR_UPSTREAM_TIMEOUT', service: 'nova', upstreamRequestId: 'req-1', upstreamStatus: 504 });
+    expect(err.extensions).toEqual({
+      code: 'UPSTREAM_TIMEOUT',
+      mosaicCode: 'MOSAIC_ERR_UPSTREAM_TIMEOUT',
+      service: 'nova',
+      upstreamRequestId: 'req-1',
+      upstreamStatus: 504,
+    });
   });
 });

@@ -7,7 +7,15 @@ import type DataLoader from 'dataloader';
 import { issueToken, startTestCloud, statsOf, type DemoCloud } from '../helpers/cloud.ts';
 import { validateConfig, type MosaicConfig } from '../../core/config.ts';
 import {
-  BatchScheduler, KeystoneAuth, SizeHints, UpstreamClient, createHttpStack, createLoaders, createSources, type HttpStack, type Loaders,
+  BatchScheduler,
+  KeystoneAuth,
+  SizeHints,
+  UpstreamClient,
+  createHttpStack,
+  createLoaders,
+  createSources,
+  type HttpStack,
+  type Loaders,
 } from '../../datasources/index.ts';
 import { SERVICE_NAMES } from '../../subgraphs/demo-cloud.ts';
 import type { Cloud } from '../../subgraphs/seed/types.ts';
@@ -55,7 +63,10 @@ async function loadAll<K, V>(loader: DataLoader<K, V, any>, keys: K[], faulted =
   const values = await Promise.all(keys.map((k) => loader.load(k).catch((e: Error) => e)));
   if (faulted) return values;
   for (const [service, requests] of Object.entries(await recorded())) {
-    expect(requests.filter((r, i) => requests.indexOf(r) !== i), `${service} URLs requested twice`).toEqual([]);
+    expect(
+      requests.filter((r, i) => requests.indexOf(r) !== i),
+      `${service} URLs requested twice`,
+    ).toEqual([]);
   }
   return values;
 }
@@ -102,7 +113,9 @@ interface ListCase {
 
 const sorted = (ids: Iterable<string>) => [...ids].sort();
 const instanceKey = (c: Cloud, s: Cloud['servers'][number]) => ({
-  id: s.id, zoneName: s.zone, volumeIds: c.volumes.filter((v) => v.attachments.some((a) => a.serverId === s.id)).map((v) => v.id),
+  id: s.id,
+  zoneName: s.zone,
+  volumeIds: c.volumes.filter((v) => v.attachments.some((a) => a.serverId === s.id)).map((v) => v.id),
   floatingAddresses: c.floatingIps.filter((f) => c.ports.some((p) => p.id === f.portId && p.deviceId === s.id)).map((f) => f.address),
 });
 const unknownInstance = { id: UNKNOWN_UUID, zoneName: 'zone-a', volumeIds: [], floatingAddresses: [] };
@@ -110,7 +123,10 @@ const unknownInstance = { id: UNKNOWN_UUID, zoneName: 'zone-a', volumeIds: [], f
 const LISTS: ListCase[] = [
   {
     name: 'hostsByZone',
-    cases: (c) => [...c.zones.map((z) => ({ key: z.id, ids: sorted(c.hosts.filter((h) => h.zoneId === z.id).map((h) => String(h.id))) })), { key: 999_999, ids: [] }],
+    cases: (c) => [
+      ...c.zones.map((z) => ({ key: z.id, ids: sorted(c.hosts.filter((h) => h.zoneId === z.id).map((h) => String(h.id))) })),
+      { key: 999_999, ids: [] },
+    ],
     idOf: (h) => String(h.id),
   },
   {
@@ -127,7 +143,9 @@ const LISTS: ListCase[] = [
   {
     name: 'legacyDisksByInstance',
     cases: (c) => [
-      ...serverWithDisk(c).slice(0, 3).map((s) => ({ key: s.id, ids: sorted(c.legacyDisks.filter((d) => d.instanceUuid === s.id).map((d) => String(d.id))) })),
+      ...serverWithDisk(c)
+        .slice(0, 3)
+        .map((s) => ({ key: s.id, ids: sorted(c.legacyDisks.filter((d) => d.instanceUuid === s.id).map((d) => String(d.id))) })),
       { key: UNKNOWN_UUID, ids: [] },
     ],
     idOf: (d) => d.id,
@@ -151,8 +169,13 @@ const LISTS: ListCase[] = [
   {
     name: 'floatingIpsByInstance',
     cases: (c) => [
-      ...c.servers.filter((s) => instanceKey(c, s).floatingAddresses.length > 0).slice(0, 3)
-        .map((s) => ({ key: instanceKey(c, s), ids: sorted(c.floatingIps.filter((f) => instanceKey(c, s).floatingAddresses.includes(f.address)).map((f) => f.id)) })),
+      ...c.servers
+        .filter((s) => instanceKey(c, s).floatingAddresses.length > 0)
+        .slice(0, 3)
+        .map((s) => ({
+          key: instanceKey(c, s),
+          ids: sorted(c.floatingIps.filter((f) => instanceKey(c, s).floatingAddresses.includes(f.address)).map((f) => f.id)),
+        })),
       { key: unknownInstance, ids: [] },
     ],
     idOf: (f) => f.id,
@@ -164,7 +187,10 @@ describe('loaders of lists keep the batch contract', () => {
     const loaders = await requestLoaders();
     const expected = cases(cloud.cloud);
     expect(expected.filter((e) => e.ids.length > 0).length, 'the seeded cloud has data for this case').toBeGreaterThan(0);
-    const values = await loadAll(loaders[name] as DataLoader<unknown, any[]>, expected.map((e) => e.key));
+    const values = await loadAll(
+      loaders[name] as DataLoader<unknown, any[]>,
+      expected.map((e) => e.key),
+    );
     expect(values).toHaveLength(expected.length);
     expect(values.map((v) => sorted((v as any[]).map(idOf)))).toEqual(expected.map((e) => e.ids));
   });
@@ -195,7 +221,10 @@ describe('a failing key fails alone', () => {
 
   it('image: a failed id=in: chunk fails only the ids it carried', async () => {
     // A small URL budget splits the images into several chunks; the chunk naming the first image fails.
-    const images = cloud.cloud.images.filter((i) => !i.hidden).slice(0, 20).map((i) => i.id);
+    const images = cloud.cloud.images
+      .filter((i) => !i.hidden)
+      .slice(0, 20)
+      .map((i) => i.id);
     expect(images.length).toBe(20);
     cloud.setFaults('glance', { failUrlsContaining: images[0] });
     const values = await loadAll((await requestLoaders(configWith({ batching: { maxUrlBytes: 512 } }))).image, images, true);

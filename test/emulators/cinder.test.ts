@@ -11,7 +11,14 @@ const sample = (file: string) => JSON.parse(readFileSync(new URL(`../fixtures/op
 const LIST_SAMPLE = sample('volumes-list-detailed-response.v3.69.json').volumes[0];
 const CREATE_SAMPLE = sample('volume-create-response.v3.69.json').volume;
 const CINDER_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/;
-const ADMIN_ONLY = ['migration_status', 'os-vol-host-attr:host', 'os-vol-mig-status-attr:migstat', 'os-vol-mig-status-attr:name_id', 'provider_id', 'cluster_name'];
+const ADMIN_ONLY = [
+  'migration_status',
+  'os-vol-host-attr:host',
+  'os-vol-mig-status-attr:migstat',
+  'os-vol-mig-status-attr:name_id',
+  'provider_id',
+  'cluster_name',
+];
 
 let demo: DemoCloud;
 let admin: { token: string; project: string };
@@ -28,8 +35,16 @@ beforeAll(async () => {
 afterAll(() => demo?.close());
 afterEach(() => demo.setFaults('cinder', NO_FAULTS));
 
-interface Reply { status: number; headers: Headers; json: any }
-async function cinder(who: { token: string; project: string }, path: string, init: RequestInit & { mv?: string; project?: string } = {}): Promise<Reply> {
+interface Reply {
+  status: number;
+  headers: Headers;
+  json: any;
+}
+async function cinder(
+  who: { token: string; project: string },
+  path: string,
+  init: RequestInit & { mv?: string; project?: string } = {},
+): Promise<Reply> {
   const headers = new Headers(init.headers);
   headers.set('x-auth-token', who.token);
   if (init.mv) headers.set('openstack-api-version', `volume ${init.mv}`);
@@ -79,10 +94,17 @@ describe('volume shapes', () => {
     const r = await cinder(admin, `/volumes/${vol.id}`, { mv: '3.69' });
     expect(r.status).toBe(200);
     const a = vol.attachments[0];
-    expect(r.json.volume.attachments).toEqual([{
-      id: vol.id, attachment_id: a.id, volume_id: vol.id, server_id: a.serverId, host_name: a.hostName, device: a.device,
-      attached_at: a.attachedAt.toISOString().replace('Z', '000'),
-    }]);
+    expect(r.json.volume.attachments).toEqual([
+      {
+        id: vol.id,
+        attachment_id: a.id,
+        volume_id: vol.id,
+        server_id: a.serverId,
+        host_name: a.hostName,
+        device: a.device,
+        attached_at: a.attachedAt.toISOString().replace('Z', '000'),
+      },
+    ]);
     expect(r.json.volume['os-vol-tenant-attr:tenant_id']).toBe(alice.project);
     expect(r.json.volume.status).toBe('in-use');
   });
@@ -121,10 +143,12 @@ describe('volume shapes', () => {
 
   it('rejects a malformed microversion with 400 and an unsupported one with 406', async () => {
     expect(await cinder(alice, '/volumes', { mv: 'three' })).toMatchObject({
-      status: 400, json: { badRequest: { code: 400, message: expect.stringContaining('invalid format') } },
+      status: 400,
+      json: { badRequest: { code: 400, message: expect.stringContaining('invalid format') } },
     });
     expect(await cinder(alice, '/volumes', { mv: '3.99' })).toMatchObject({
-      status: 406, json: { computeFault: { code: 406, message: 'Version 3.99 is not supported by the API. Minimum is 3.0 and maximum is 3.70.' } },
+      status: 406,
+      json: { computeFault: { code: 406, message: 'Version 3.99 is not supported by the API. Minimum is 3.0 and maximum is 3.70.' } },
     });
   });
 
@@ -148,8 +172,11 @@ describe('volume shapes', () => {
 });
 
 describe('tenancy and filters', () => {
-  it('lists only the caller\'s project and ignores all_tenants from members', async () => {
-    const own = demo.cloud.volumes.filter((v) => v.projectId === alice.project).map((v) => v.id).sort();
+  it("lists only the caller's project and ignores all_tenants from members", async () => {
+    const own = demo.cloud.volumes
+      .filter((v) => v.projectId === alice.project)
+      .map((v) => v.id)
+      .sort();
     for (const query of ['', '?all_tenants=1', '?all_tenants=true']) {
       const r = await cinder(alice, `/volumes/detail${query}`, { mv: '3.69' });
       expect(r.status).toBe(200);
@@ -157,7 +184,7 @@ describe('tenancy and filters', () => {
     }
   });
 
-  it('never shows alice a volume of bob\'s, by listing or by id', async () => {
+  it("never shows alice a volume of bob's, by listing or by id", async () => {
     const bobs = demo.cloud.volumes.find((v) => v.projectId === bob.project)!;
     const r = await cinder(alice, `/volumes/${bobs.id}`);
     expect(r).toMatchObject({ status: 404, json: { itemNotFound: { code: 404, message: `Volume ${bobs.id} could not be found.` } } });
@@ -177,7 +204,12 @@ describe('tenancy and filters', () => {
     const all = await cinder(admin, '/volumes/detail?all_tenants=1', { mv: '3.69' });
     expect(all.json.volumes).toHaveLength(demo.cloud.volumes.length);
     const bobs = await cinder(admin, `/volumes/detail?all_tenants=1&project_id=${bob.project}`, { mv: '3.69' });
-    expect(bobs.json.volumes.map((v: any) => v.id).sort()).toEqual(demo.cloud.volumes.filter((v) => v.projectId === bob.project).map((v) => v.id).sort());
+    expect(bobs.json.volumes.map((v: any) => v.id).sort()).toEqual(
+      demo.cloud.volumes
+        .filter((v) => v.projectId === bob.project)
+        .map((v) => v.id)
+        .sort(),
+    );
     const own = await cinder(admin, '/volumes/detail', { mv: '3.69' });
     expect(own.json.volumes.every((v: any) => v['os-vol-tenant-attr:tenant_id'] === admin.project)).toBe(true);
   });
@@ -192,8 +224,11 @@ describe('tenancy and filters', () => {
     expect(boot.json.volumes.every((v: any) => v.bootable === 'true')).toBe(true);
   });
 
-  it('answers a URL project that is not the token\'s with 400 Malformed request url, admins included', async () => {
-    for (const [who, other] of [[alice, bob.project], [admin, alice.project]] as const) {
+  it("answers a URL project that is not the token's with 400 Malformed request url, admins included", async () => {
+    for (const [who, other] of [
+      [alice, bob.project],
+      [admin, alice.project],
+    ] as const) {
       const r = await cinder(who, '/volumes/detail', { project: other });
       expect(r).toMatchObject({ status: 400, json: { badRequest: { code: 400, message: 'Malformed request url' } } });
     }
@@ -232,17 +267,36 @@ describe('pagination', () => {
 
   it('answers an unknown marker as Cinder does: 404 itemNotFound for the marker volume', async () => {
     const r = await cinder(alice, '/volumes/detail?marker=00000000-0000-4000-8000-000000000000', { mv: '3.69' });
-    expect(r).toMatchObject({ status: 404, json: { itemNotFound: { code: 404, message: 'Volume 00000000-0000-4000-8000-000000000000 could not be found.' } } });
+    expect(r).toMatchObject({
+      status: 404,
+      json: { itemNotFound: { code: 404, message: 'Volume 00000000-0000-4000-8000-000000000000 could not be found.' } },
+    });
     expect((await cinder(alice, '/volumes?limit=x')).json).toEqual({ badRequest: { code: 400, message: 'limit param must be an integer' } });
   });
 });
 
 describe('writes', () => {
-  it('creates a volume with 202 in creating, in the create sample\'s shape, and makes it available', async () => {
-    const r = await cinder(alice, '/volumes', { method: 'POST', mv: '3.69', body: JSON.stringify({ volume: { size: 10, name: 'scratch', volume_type: 'ssd', availability_zone: 'zone-b' } }) });
+  it("creates a volume with 202 in creating, in the create sample's shape, and makes it available", async () => {
+    const r = await cinder(alice, '/volumes', {
+      method: 'POST',
+      mv: '3.69',
+      body: JSON.stringify({ volume: { size: 10, name: 'scratch', volume_type: 'ssd', availability_zone: 'zone-b' } }),
+    });
     expect(r.status).toBe(202);
-    expect(Object.keys(r.json.volume).sort()).toEqual(Object.keys(CREATE_SAMPLE).filter((k) => !['migration_status', 'provider_id', 'cluster_name'].includes(k)).sort());
-    expect(r.json.volume).toMatchObject({ status: 'creating', size: 10, name: 'scratch', volume_type: 'ssd', availability_zone: 'zone-b', bootable: 'false', updated_at: null });
+    expect(Object.keys(r.json.volume).sort()).toEqual(
+      Object.keys(CREATE_SAMPLE)
+        .filter((k) => !['migration_status', 'provider_id', 'cluster_name'].includes(k))
+        .sort(),
+    );
+    expect(r.json.volume).toMatchObject({
+      status: 'creating',
+      size: 10,
+      name: 'scratch',
+      volume_type: 'ssd',
+      availability_zone: 'zone-b',
+      bootable: 'false',
+      updated_at: null,
+    });
     const id = r.json.volume.id;
     let status = r.json.volume.status;
     for (let i = 0; i < 40 && status === 'creating'; i++) {
@@ -268,10 +322,12 @@ describe('writes', () => {
     const r = await cinder(alice, `/volumes/${attached.id}`, { method: 'DELETE' });
     expect(r).toMatchObject({ status: 400, json: { badRequest: { code: 400, message: expect.stringMatching(/^Invalid volume: /) } } });
     expect((await cinder(alice, '/volumes', { method: 'POST', body: JSON.stringify({ volume: { size: 0 } }) })).status).toBe(400);
-    expect((await cinder(alice, '/volumes', { method: 'POST', body: JSON.stringify({ volume: { size: 1, volume_type: 'gold' } }) })).json)
-      .toEqual({ itemNotFound: { code: 404, message: 'Volume type with name gold could not be found.' } });
-    expect((await cinder(alice, '/volumes', { method: 'POST', body: JSON.stringify({ volume: { size: 1, availability_zone: 'mars' } }) })).json)
-      .toEqual({ badRequest: { code: 400, message: "Availability zone 'mars' is invalid." } });
+    expect((await cinder(alice, '/volumes', { method: 'POST', body: JSON.stringify({ volume: { size: 1, volume_type: 'gold' } }) })).json).toEqual({
+      itemNotFound: { code: 404, message: 'Volume type with name gold could not be found.' },
+    });
+    expect(
+      (await cinder(alice, '/volumes', { method: 'POST', body: JSON.stringify({ volume: { size: 1, availability_zone: 'mars' } }) })).json,
+    ).toEqual({ badRequest: { code: 400, message: "Availability zone 'mars' is invalid." } });
   });
 });
 

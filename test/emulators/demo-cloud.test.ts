@@ -22,7 +22,11 @@ afterEach(async () => {
 });
 
 const putFaults = async (faults: Partial<Faults>): Promise<Faults> => {
-  const res = await fetch(`${demo.legacyUrl}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+  const res = await fetch(`${demo.legacyUrl}/_emulator/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as Faults;
 };
@@ -61,11 +65,13 @@ describe('startDemoCloud', () => {
   it('applies its latencyMs option to every service', async () => {
     const slow = await startTestCloud({ latencyMs: 40 });
     try {
-      await Promise.all(SERVICE_NAMES.map(async (name) => {
-        const started = performance.now();
-        await (await fetch(`${slow.urls[name]}/no-such-path`)).arrayBuffer();
-        expect(performance.now() - started, name).toBeGreaterThanOrEqual(38);
-      }));
+      await Promise.all(
+        SERVICE_NAMES.map(async (name) => {
+          const started = performance.now();
+          await (await fetch(`${slow.urls[name]}/no-such-path`)).arrayBuffer();
+          expect(performance.now() - started, name).toBeGreaterThanOrEqual(38);
+        }),
+      );
     } finally {
       await slow.close();
     }
@@ -100,7 +106,11 @@ describe('emulator control endpoints', () => {
 
   it('merges PUT /_emulator/faults into the current faults, ignoring unknown keys and wrong types', async () => {
     expect(await putFaults({ latencyMs: 5 })).toEqual({ ...NO_FAULTS, latencyMs: 5 });
-    expect(await putFaults({ jitterMs: 3, latencyMs: '9', bogus: 1 } as unknown as Partial<Faults>)).toEqual({ ...NO_FAULTS, latencyMs: 5, jitterMs: 3 });
+    expect(await putFaults({ jitterMs: 3, latencyMs: '9', bogus: 1 } as unknown as Partial<Faults>)).toEqual({
+      ...NO_FAULTS,
+      latencyMs: 5,
+      jitterMs: 3,
+    });
   });
 });
 
@@ -119,7 +129,7 @@ describe('fault injection on a real request', () => {
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(5);
   });
 
-  it('errorRate 1 answers with the service\'s own failure (nginx 502 for the legacy service)', async () => {
+  it("errorRate 1 answers with the service's own failure (nginx 502 for the legacy service)", async () => {
     await putFaults({ errorRate: 1 });
     const r = await zones();
     expect(r.status).toBe(502);

@@ -46,7 +46,7 @@ async function walk(who: string, first: string) {
 }
 
 describe('image shapes', () => {
-  it('lists images with exactly the sample\'s fields and envelope', async () => {
+  it("lists images with exactly the sample's fields and envelope", async () => {
     const r = await glance('alice', '/v2/images');
     expect(r.status).toBe(200);
     expect(Object.keys(r.json).sort()).toEqual(Object.keys(LIST_SAMPLE).sort());
@@ -54,23 +54,37 @@ describe('image shapes', () => {
     for (const im of r.json.images) {
       expect(Object.keys(im).sort()).toEqual(Object.keys(LIST_SAMPLE.images[0]).sort());
       for (const [k, v] of Object.entries(LIST_SAMPLE.images[0])) if (v !== null) expect(jsonType(im[k]), k).toBe(jsonType(v));
-      expect(im).toMatchObject({ self: `/v2/images/${im.id}`, file: `/v2/images/${im.id}/file`, schema: '/v2/schemas/image', os_hash_algo: 'sha512' });
+      expect(im).toMatchObject({
+        self: `/v2/images/${im.id}`,
+        file: `/v2/images/${im.id}/file`,
+        schema: '/v2/schemas/image',
+        os_hash_algo: 'sha512',
+      });
       expect(im.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       expect(im.os_hash_value).toMatch(/^[0-9a-f]{128}$/);
     }
   });
 
-  it('shows one image with the show sample\'s fields and the seed\'s values', async () => {
+  it("shows one image with the show sample's fields and the seed's values", async () => {
     const im = image('ubuntu-22.04');
     const r = await glance('bob', `/v2/images/${im.id}`);
     expect(r.status).toBe(200);
     expect(Object.keys(r.json).sort()).toEqual(Object.keys(SHOW_SAMPLE).sort());
-    expect(r.json).toMatchObject({ id: im.id, name: im.name, owner: im.owner, size: im.size, checksum: im.checksum, min_disk: im.minDisk, visibility: 'public', os_hidden: false });
+    expect(r.json).toMatchObject({
+      id: im.id,
+      name: im.name,
+      owner: im.owner,
+      size: im.size,
+      checksum: im.checksum,
+      min_disk: im.minDisk,
+      visibility: 'public',
+      os_hidden: false,
+    });
   });
 });
 
 describe('visibility', () => {
-  it('lists public, own private and shared images by default, but not community, hidden or others\' private ones', async () => {
+  it("lists public, own private and shared images by default, but not community, hidden or others' private ones", async () => {
     const listed = names((await glance('alice', '/v2/images')).json);
     expect(listed).toContain('coreos-40'); // alice's project's private image
     expect(listed).toContain('alpine-3.20'); // shared
@@ -94,17 +108,18 @@ describe('visibility', () => {
     expect(names((await glance('alice', '/v2/images?visibility=all')).json)).not.toContain('build-scratch');
   });
 
-  it('shows admins every project\'s private images', async () => {
+  it("shows admins every project's private images", async () => {
     expect(names((await glance('admin', '/v2/images?visibility=private')).json)).toEqual(['coreos-40', 'gpu-cuda-12']);
     expect(names((await glance('admin', '/v2/images?visibility=all&limit=100')).json)).toHaveLength(demo.cloud.images.length - 1);
   });
 
-  it('shows hidden and community images by id, and answers 404 for another project\'s private one', async () => {
+  it("shows hidden and community images by id, and answers 404 for another project's private one", async () => {
     expect((await glance('alice', `/v2/images/${image('build-scratch').id}`)).json.os_hidden).toBe(true);
     expect((await glance('alice', `/v2/images/${image('arch-2026.01').id}`)).status).toBe(200);
     const id = image('gpu-cuda-12').id;
     expect(await glance('alice', `/v2/images/${id}`)).toEqual({
-      status: 404, json: { message: `No image found with ID ${id}`, code: '404 Not Found', title: 'Not Found' },
+      status: 404,
+      json: { message: `No image found with ID ${id}`, code: '404 Not Found', title: 'Not Found' },
     });
   });
 });
@@ -165,13 +180,14 @@ describe('errors', () => {
     expect(r).toMatchObject({ status: 403, json: { code: '403 Forbidden', title: 'Forbidden' } });
   });
 
-  it('answers a missing token with 401 and injected failures with a 500 in webob\'s shape', async () => {
+  it("answers a missing token with 401 and injected failures with a 500 in webob's shape", async () => {
     const res = await fetch(`${demo.urls.glance}/v2/images`);
     expect(res.status).toBe(401);
     expect((await res.json()).error.code).toBe(401);
     demo.setFaults('glance', { errorRate: 1 });
     expect(await glance('alice', '/v2/images')).toMatchObject({
-      status: 500, json: { code: '500 Internal Server Error', title: 'Internal Server Error', message: expect.any(String) },
+      status: 500,
+      json: { code: '500 Internal Server Error', title: 'Internal Server Error', message: expect.any(String) },
     });
   });
 });

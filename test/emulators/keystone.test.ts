@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 
-const SAMPLE = JSON.parse(readFileSync(new URL('../fixtures/openstack-samples/keystone/auth-password-project-scoped-response.json', import.meta.url), 'utf8')).token;
+const SAMPLE = JSON.parse(
+  readFileSync(new URL('../fixtures/openstack-samples/keystone/auth-password-project-scoped-response.json', import.meta.url), 'utf8'),
+).token;
 const KEYSTONE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const PROJECT_KEYS = ['description', 'domain_id', 'enabled', 'id', 'is_domain', 'links', 'name', 'options', 'parent_id', 'tags'];
 const keys = (o: object) => Object.keys(o).sort();
@@ -23,7 +25,9 @@ const passwordAuth = (user: Record<string, unknown>, scope?: unknown) => ({
 });
 async function post(body: unknown, query = '', cloud = demo) {
   const res = await fetch(`${cloud.keystoneUrl}/auth/tokens${query}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined, text };
@@ -36,7 +40,9 @@ async function call(path: string, headers: Record<string, string>, method = 'GET
 
 describe('password authentication', () => {
   it('answers 201 with the token only in X-Subject-Token and a body shaped exactly like the sample', async () => {
-    const r = await post(passwordAuth({ name: 'alice', domain: { id: 'default' }, password: 'alice' }, { project: { name: 'web', domain: { id: 'default' } } }));
+    const r = await post(
+      passwordAuth({ name: 'alice', domain: { id: 'default' }, password: 'alice' }, { project: { name: 'web', domain: { id: 'default' } } }),
+    );
     expect(r.status).toBe(201);
     const token = r.headers.get('x-subject-token')!;
     expect(token).toMatch(/^gAAAAA[A-Za-z0-9_-]{170,}$/);
@@ -87,14 +93,18 @@ describe('password authentication', () => {
   });
 
   it('gives admin the admin role on any project', async () => {
-    const r = await post(passwordAuth({ name: 'admin', domain: { id: 'default' }, password: 'admin' }, { project: { name: 'web', domain: { id: 'default' } } }));
+    const r = await post(
+      passwordAuth({ name: 'admin', domain: { id: 'default' }, password: 'admin' }, { project: { name: 'web', domain: { id: 'default' } } }),
+    );
     expect(r.status).toBe(201);
     expect(r.json.token.project.name).toBe('web');
     expect(r.json.token.roles.map((x: any) => x.name)).toContain('admin');
   });
 
   it('refuses a member scoping to another project, a wrong password and an unknown user with 401', async () => {
-    const other = await post(passwordAuth({ name: 'alice', domain: { id: 'default' }, password: 'alice' }, { project: { name: 'data', domain: { id: 'default' } } }));
+    const other = await post(
+      passwordAuth({ name: 'alice', domain: { id: 'default' }, password: 'alice' }, { project: { name: 'data', domain: { id: 'default' } } }),
+    );
     expect(other.status).toBe(401);
     expect(other.json.error).toMatchObject({ code: 401, title: 'Unauthorized' });
     const wrong = await post(passwordAuth({ name: 'alice', domain: { id: 'default' }, password: 'nope' }));
@@ -130,7 +140,7 @@ describe('token validation and revocation', () => {
     expect(noCatalog.json.token).not.toHaveProperty('catalog');
   });
 
-  it('answers 404 for an unknown subject, 401 for a bad X-Auth-Token, 403 for another user\'s token', async () => {
+  it("answers 404 for an unknown subject, 401 for a bad X-Auth-Token, 403 for another user's token", async () => {
     const [admin, alice, bob] = await Promise.all([issueToken(demo, 'admin'), issueToken(demo, 'alice'), issueToken(demo, 'bob')]);
     const unknown = await call('/auth/tokens', { 'x-auth-token': admin.token, 'x-subject-token': 'gAAAAAnope' });
     expect(unknown.status).toBe(404);
@@ -160,7 +170,9 @@ describe('token validation and revocation', () => {
       const expired = await call('/auth/tokens', { 'x-auth-token': admin2.token, 'x-subject-token': alice.token }, 'GET', short);
       expect(expired.status).toBe(404);
       expect(expired.json.error.message).toBe(`Could not find token: ${alice.token}.`);
-      expect((await call('/auth/tokens?allow_expired=1', { 'x-auth-token': admin2.token, 'x-subject-token': alice.token }, 'GET', short)).status).toBe(200);
+      expect(
+        (await call('/auth/tokens?allow_expired=1', { 'x-auth-token': admin2.token, 'x-subject-token': alice.token }, 'GET', short)).status,
+      ).toBe(200);
       expect((await fetch(`${short.urls.nova}/v2.1/servers`, { headers: { 'x-auth-token': alice.token } })).status).toBe(401);
     } finally {
       await short.close();
@@ -188,7 +200,9 @@ describe('projects', () => {
     const alice = await issueToken(demo, 'alice');
     const list = await call('/projects', { 'x-auth-token': alice.token });
     expect(list.status).toBe(403);
-    expect(list.json).toEqual({ error: { code: 403, title: 'Forbidden', message: 'You are not authorized to perform the requested action: identity:list_projects.' } });
+    expect(list.json).toEqual({
+      error: { code: 403, title: 'Forbidden', message: 'You are not authorized to perform the requested action: identity:list_projects.' },
+    });
     const own = await call(`/projects/${alice.body.token.project.id}`, { 'x-auth-token': alice.token });
     expect(own.status).toBe(200);
     expect(own.json.project.name).toBe('web');

@@ -30,7 +30,16 @@ const project = (name: string) => demo.cloud.projects.find((p) => p.name === nam
 const ids = (items: any[]) => items.map((x) => x.id).sort();
 const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 /** Sample fields that are set in the samples but null in this cloud (no QoS, routers or PVLANs modelled). */
-const NULLABLE = new Set(['qos_network_policy_id', 'qos_policy_id', 'router_id', 'port_details', 'pvlan_type', 'pvlan_community', 'port_id', 'fixed_ip_address']);
+const NULLABLE = new Set([
+  'qos_network_policy_id',
+  'qos_policy_id',
+  'router_id',
+  'port_details',
+  'pvlan_type',
+  'pvlan_community',
+  'port_id',
+  'fixed_ip_address',
+]);
 const expectShape = (item: any, ref: any) => {
   expect(Object.keys(item).sort()).toEqual(Object.keys(ref).sort());
   for (const [k, v] of Object.entries(ref)) {
@@ -41,7 +50,7 @@ const expectShape = (item: any, ref: any) => {
 };
 
 describe('resource shapes', () => {
-  it('serves ports, networks and floating IPs with exactly the samples\' fields', async () => {
+  it("serves ports, networks and floating IPs with exactly the samples' fields", async () => {
     const ports = (await neutron('admin', '/v2.0/ports')).json.ports;
     expect(ports).toHaveLength(demo.cloud.ports.length);
     for (const p of ports) expectShape(p, PORT_SAMPLE);
@@ -51,8 +60,13 @@ describe('resource shapes', () => {
     const withPort = fips.find((f: any) => f.port_id)!;
     const port = demo.cloud.ports.find((p) => p.id === withPort.port_id)!;
     expect(withPort.port_details).toEqual({
-      status: port.status, name: port.name, admin_state_up: true, network_id: port.networkId,
-      device_owner: port.deviceOwner, mac_address: port.macAddress, device_id: port.deviceId,
+      status: port.status,
+      name: port.name,
+      admin_state_up: true,
+      network_id: port.networkId,
+      device_owner: port.deviceOwner,
+      mac_address: port.macAddress,
+      device_id: port.deviceId,
     });
   });
 
@@ -61,7 +75,11 @@ describe('resource shapes', () => {
     const r = await neutron('alice', `/v2.0/ports/${port.id}`);
     expect(r.status).toBe(200);
     expect(r.json.port).toMatchObject({
-      id: port.id, device_id: port.deviceId, network_id: port.networkId, project_id: port.projectId, tenant_id: port.projectId,
+      id: port.id,
+      device_id: port.deviceId,
+      network_id: port.networkId,
+      project_id: port.projectId,
+      tenant_id: port.projectId,
       fixed_ips: port.fixedIps.map((ip) => ({ ip_address: ip.ipAddress, subnet_id: ip.subnetId })),
     });
     const net = demo.cloud.networks.find((n) => n.external)!;
@@ -116,7 +134,7 @@ describe('filters', () => {
 });
 
 describe('visibility', () => {
-  it('never shows alice bob\'s ports or floating IPs, and 404s them by id', async () => {
+  it("never shows alice bob's ports or floating IPs, and 404s them by id", async () => {
     const web = project('web');
     const ports = (await neutron('alice', '/v2.0/ports')).json.ports;
     expect(ids(ports)).toEqual(ids(demo.cloud.ports.filter((p) => p.projectId === web)));
@@ -124,7 +142,8 @@ describe('visibility', () => {
     expect(fips).toEqual([]);
     const bobsPort = demo.cloud.ports.find((p) => p.projectId === project('data'))!;
     expect(await neutron('alice', `/v2.0/ports/${bobsPort.id}`)).toEqual({
-      status: 404, json: { NeutronError: { type: 'PortNotFound', message: `Port ${bobsPort.id} could not be found.`, detail: '' } },
+      status: 404,
+      json: { NeutronError: { type: 'PortNotFound', message: `Port ${bobsPort.id} could not be found.`, detail: '' } },
     });
     const bobsFip = demo.cloud.floatingIps.find((f) => f.projectId === project('data'))!;
     expect((await neutron('alice', `/v2.0/floatingips/${bobsFip.id}`)).json.NeutronError.type).toBe('FloatingIPNotFound');
@@ -135,7 +154,7 @@ describe('visibility', () => {
     expect(nets.map((n: any) => n.name).sort()).toEqual(['data-net', 'public']);
   });
 
-  it('shows admins every project\'s resources without any flag', async () => {
+  it("shows admins every project's resources without any flag", async () => {
     expect((await neutron('admin', '/v2.0/floatingips')).json.floatingips).toHaveLength(demo.cloud.floatingIps.length);
     expect((await neutron('admin', '/v2.0/networks')).json.networks).toHaveLength(demo.cloud.networks.length);
     const projects = new Set((await neutron('admin', '/v2.0/ports')).json.ports.map((p: any) => p.project_id));
@@ -171,12 +190,16 @@ describe('pagination', () => {
     expect(prev.href).toBe(`${demo.urls.neutron}/v2.0/ports?limit=3&marker=${all[3]}&page_reverse=True`);
   });
 
-  it('keeps filters in the links and answers an unknown marker with the resource\'s NotFound', async () => {
+  it("keeps filters in the links and answers an unknown marker with the resource's NotFound", async () => {
     const net = demo.cloud.networks.find((n) => n.name === 'web-net')!;
     const r = await neutron('alice', `/v2.0/ports?network_id=${net.id}&limit=2`);
-    expect(r.json.ports_links[0]).toEqual({ rel: 'next', href: `${demo.urls.neutron}/v2.0/ports?network_id=${net.id}&limit=2&marker=${r.json.ports[1].id}` });
+    expect(r.json.ports_links[0]).toEqual({
+      rel: 'next',
+      href: `${demo.urls.neutron}/v2.0/ports?network_id=${net.id}&limit=2&marker=${r.json.ports[1].id}`,
+    });
     expect(await neutron('alice', '/v2.0/networks?limit=1&marker=nope')).toEqual({
-      status: 404, json: { NeutronError: { type: 'NetworkNotFound', message: 'Network nope could not be found.', detail: '' } },
+      status: 404,
+      json: { NeutronError: { type: 'NetworkNotFound', message: 'Network nope could not be found.', detail: '' } },
     });
   });
 });
@@ -184,7 +207,8 @@ describe('pagination', () => {
 describe('errors', () => {
   it('rejects unknown filter attributes, bad booleans and bad limits with 400', async () => {
     expect(await neutron('alice', '/v2.0/ports?colour=blue')).toEqual({
-      status: 400, json: { NeutronError: { type: 'HTTPBadRequest', message: "['colour'] is invalid attribute for filtering", detail: '' } },
+      status: 400,
+      json: { NeutronError: { type: 'HTTPBadRequest', message: "['colour'] is invalid attribute for filtering", detail: '' } },
     });
     expect((await neutron('alice', '/v2.0/networks?shared=maybe')).json.NeutronError).toMatchObject({ type: 'InvalidInput' });
     expect((await neutron('alice', '/v2.0/ports?limit=-1')).json.NeutronError).toMatchObject({ type: 'BadRequest' });
@@ -197,7 +221,13 @@ describe('errors', () => {
     demo.setFaults('neutron', { errorRate: 1 });
     expect(await neutron('alice', '/v2.0/ports')).toEqual({
       status: 500,
-      json: { NeutronError: { type: 'HTTPInternalServerError', message: 'Request Failed: internal server error while processing your request.', detail: '' } },
+      json: {
+        NeutronError: {
+          type: 'HTTPInternalServerError',
+          message: 'Request Failed: internal server error while processing your request.',
+          detail: '',
+        },
+      },
     });
   });
 });

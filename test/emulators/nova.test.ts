@@ -16,13 +16,20 @@ const HYPERVISOR_SAMPLE = sample('hypervisors-detail-resp.v2.53.json').hyperviso
 const ATTACHMENT_SAMPLE = sample('list-volume-attachments-resp.v2.89.json').volumeAttachments[0];
 const FLAVOR_SAMPLE = sample('flavors-detail-resp.json').flavors[0];
 const AZ_SAMPLE = sample('availability-zone-detail-resp.json').availabilityZoneInfo;
-const ADMIN_ONLY = Object.keys(SERVER_SAMPLE).filter((k) => k.startsWith('OS-EXT-SRV-ATTR:')).concat('host_status');
+const ADMIN_ONLY = Object.keys(SERVER_SAMPLE)
+  .filter((k) => k.startsWith('OS-EXT-SRV-ATTR:'))
+  .concat('host_status');
 const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const keys = (o: object) => Object.keys(o).sort();
 
 type Who = { token: string; project: string };
-interface Reply { status: number; headers: Headers; json: any; text: string }
+interface Reply {
+  status: number;
+  headers: Headers;
+  json: any;
+  text: string;
+}
 
 let demo: DemoCloud;
 let admin: Who;
@@ -76,12 +83,17 @@ describe('server shapes', () => {
         if (v !== null && s[k] !== null && !(k === 'image' && s[k] === '')) expect(jsonType(s[k]), k).toBe(jsonType(v));
       }
       expect(keys(s.flavor)).toEqual(keys(SERVER_SAMPLE.flavor));
-      for (const list of Object.values(s.addresses) as any[][]) for (const a of list) expect(keys(a)).toEqual(keys(SERVER_SAMPLE.addresses.private[0]));
+      for (const list of Object.values(s.addresses) as any[][])
+        for (const a of list) expect(keys(a)).toEqual(keys(SERVER_SAMPLE.addresses.private[0]));
       for (const v of s['os-extended-volumes:volumes_attached']) expect(keys(v)).toEqual(['delete_on_termination', 'id']);
       expect(s.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       expect(s['OS-SRV-USG:launched_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
       const own = demo.cloud.servers.find((x) => x.id === s.id)!;
-      expect(s.hostId).toBe(createHash('sha224').update(own.projectId + own.host).digest('hex'));
+      expect(s.hostId).toBe(
+        createHash('sha224')
+          .update(own.projectId + own.host)
+          .digest('hex'),
+      );
       expect(s['OS-EXT-SRV-ATTR:host']).toBe(own.host);
       expect(s.tenant_id).toBe(own.projectId);
       expect(s.links[0]).toEqual({ href: `${demo.urls.nova}/v2.1/servers/${s.id}`, rel: 'self' });
@@ -93,9 +105,22 @@ describe('server shapes', () => {
     const port = demo.cloud.ports.find((p) => p.id === fip.portId)!;
     const r = await nova(admin, `/servers/${port.deviceId}`, { mv: '2.47' });
     const net = demo.cloud.networks.find((n) => n.id === port.networkId)!;
-    expect(r.json.server.addresses[net.name]).toContainEqual({ 'OS-EXT-IPS-MAC:mac_addr': port.macAddress, 'OS-EXT-IPS:type': 'floating', addr: fip.address, version: 4 });
-    expect(r.json.server.addresses[net.name]).toContainEqual({ 'OS-EXT-IPS-MAC:mac_addr': port.macAddress, 'OS-EXT-IPS:type': 'fixed', addr: port.fixedIps[0].ipAddress, version: 4 });
-    const attached = demo.cloud.volumes.filter((v) => v.attachments.some((a) => a.serverId === port.deviceId)).map((v) => v.id).sort();
+    expect(r.json.server.addresses[net.name]).toContainEqual({
+      'OS-EXT-IPS-MAC:mac_addr': port.macAddress,
+      'OS-EXT-IPS:type': 'floating',
+      addr: fip.address,
+      version: 4,
+    });
+    expect(r.json.server.addresses[net.name]).toContainEqual({
+      'OS-EXT-IPS-MAC:mac_addr': port.macAddress,
+      'OS-EXT-IPS:type': 'fixed',
+      addr: port.fixedIps[0].ipAddress,
+      version: 4,
+    });
+    const attached = demo.cloud.volumes
+      .filter((v) => v.attachments.some((a) => a.serverId === port.deviceId))
+      .map((v) => v.id)
+      .sort();
     expect(r.json.server['os-extended-volumes:volumes_attached'].map((v: any) => v.id).sort()).toEqual(attached);
   });
 
@@ -110,7 +135,8 @@ describe('server shapes', () => {
     fip.fixedIpAddress = port.fixedIps[0].ipAddress;
     try {
       const after = await nova(admin, `/servers/${port.deviceId}`);
-      const floating = (r: Reply) => (Object.values(r.json.server.addresses).flat() as any[]).filter((a) => a['OS-EXT-IPS:type'] === 'floating').map((a) => a.addr);
+      const floating = (r: Reply) =>
+        (Object.values(r.json.server.addresses).flat() as any[]).filter((a) => a['OS-EXT-IPS:type'] === 'floating').map((a) => a.addr);
       expect(floating(before)).not.toContain(fip.address);
       expect(floating(after)).toContain(fip.address);
     } finally {
@@ -165,7 +191,9 @@ describe('microversions', () => {
   it('answers 406 computeFault above the maximum and 400 badRequest for a malformed version', async () => {
     const high = await nova(admin, '/servers', { mv: '2.97' });
     expect(high.status).toBe(406);
-    expect(high.json).toEqual({ computeFault: { code: 406, message: 'Version 2.97 is not supported by the API. Minimum is 2.1 and maximum is 2.96.' } });
+    expect(high.json).toEqual({
+      computeFault: { code: 406, message: 'Version 2.97 is not supported by the API. Minimum is 2.1 and maximum is 2.96.' },
+    });
     const bad = await nova(admin, '/servers', { mv: '2.x' });
     expect(bad.status).toBe(400);
     expect(bad.json.badRequest.message).toContain('is of invalid format');
@@ -201,18 +229,25 @@ describe('listing policy and filters', () => {
   it('ORs repeated status filters', async () => {
     const ids = async (q: string) => (await nova(admin, `/servers/detail?all_tenants=1&${q}`)).json.servers.map((s: any) => s.id).sort();
     const both = await ids('status=SHUTOFF&status=error');
-    const expected = demo.cloud.servers.filter((s) => s.status === 'SHUTOFF' || s.status === 'ERROR').map((s) => s.id).sort();
+    const expected = demo.cloud.servers
+      .filter((s) => s.status === 'SHUTOFF' || s.status === 'ERROR')
+      .map((s) => s.id)
+      .sort();
     expect(both).toEqual(expected);
     expect(both.length).toBeGreaterThan(0);
     expect(both).toEqual([...(await ids('status=SHUTOFF')), ...(await ids('status=ERROR'))].sort());
     expect((await nova(admin, '/servers/detail?status=BOGUS')).json).toEqual({ servers: [] });
-    expect((await nova(admin, '/servers/detail?status=BOGUS', { mv: '2.38' })).json).toEqual({ badRequest: { code: 400, message: 'Invalid status value' } });
+    expect((await nova(admin, '/servers/detail?status=BOGUS', { mv: '2.38' })).json).toEqual({
+      badRequest: { code: 400, message: 'Invalid status value' },
+    });
   });
 
   it('forbids all_tenants to members with the policy message', async () => {
     const r = await nova(alice, '/servers/detail?all_tenants=1');
     expect(r.status).toBe(403);
-    expect(r.json).toEqual({ forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed." } });
+    expect(r.json).toEqual({
+      forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed." },
+    });
   });
 
   it('shows an admin without all_tenants only its own project', async () => {
@@ -228,7 +263,12 @@ describe('listing policy and filters', () => {
     expect(filtered.status).toBe(200);
     expect(filtered.json.servers.map((s: any) => s.id).sort()).toEqual(mine);
     const adminView = await nova(admin, `/servers/detail?all_tenants=1&host=${host}`);
-    expect(adminView.json.servers.map((s: any) => s.id).sort()).toEqual(demo.cloud.servers.filter((s) => s.host === host).map((s) => s.id).sort());
+    expect(adminView.json.servers.map((s: any) => s.id).sort()).toEqual(
+      demo.cloud.servers
+        .filter((s) => s.host === host)
+        .map((s) => s.id)
+        .sort(),
+    );
   });
 
   it('filters by availability zone, name regex and changes-since', async () => {
@@ -244,7 +284,7 @@ describe('listing policy and filters', () => {
 });
 
 describe('errors', () => {
-  it('answers another project\'s server with itemNotFound', async () => {
+  it("answers another project's server with itemNotFound", async () => {
     const other = demo.cloud.servers.find((s) => s.projectId !== alice.project)!;
     const r = await nova(alice, `/servers/${other.id}`);
     expect(r.status).toBe(404);
@@ -349,8 +389,12 @@ describe('asynchronous writes', () => {
   it('rejects a bad create body, an unknown flavor or image, and a missing networks from 2.37', async () => {
     const post = (server: unknown, mv = '2.1') => call(carol, '/servers', { method: 'POST', body: JSON.stringify({ server }), mv });
     expect((await post({ flavorRef: '1' })).json.badRequest.code).toBe(400);
-    expect((await post({ name: 'x', flavorRef: '99', imageRef: '' })).json).toEqual({ badRequest: { code: 400, message: 'Invalid flavorRef provided.' } });
-    expect((await post({ name: 'x', flavorRef: '1', imageRef: 'nope' })).json).toEqual({ badRequest: { code: 400, message: 'Can not find requested image' } });
+    expect((await post({ name: 'x', flavorRef: '99', imageRef: '' })).json).toEqual({
+      badRequest: { code: 400, message: 'Invalid flavorRef provided.' },
+    });
+    expect((await post({ name: 'x', flavorRef: '1', imageRef: 'nope' })).json).toEqual({
+      badRequest: { code: 400, message: 'Can not find requested image' },
+    });
     const noNets = await post({ name: 'x', flavorRef: '1', imageRef: '' }, '2.47');
     expect(noNets.status).toBe(400);
     expect(noNets.json.badRequest.message).toContain("'networks' is a required property");
@@ -381,7 +425,10 @@ describe('asynchronous writes', () => {
     const old = await call(carol, `/servers/${server.id}/os-volume_attachments`);
     for (const a of old.json.volumeAttachments) expect(keys(a)).toEqual(['device', 'id', 'serverId', 'volumeId']);
 
-    const r = await call(carol, `/servers/${server.id}/os-volume_attachments`, { method: 'POST', body: JSON.stringify({ volumeAttachment: { volumeId: spare.id } }) });
+    const r = await call(carol, `/servers/${server.id}/os-volume_attachments`, {
+      method: 'POST',
+      body: JSON.stringify({ volumeAttachment: { volumeId: spare.id } }),
+    });
     expect(r.status).toBe(200);
     expect(r.json.volumeAttachment).toMatchObject({ id: spare.id, serverId: server.id, volumeId: spare.id });
     expect(spare.status).toBe('in-use');
@@ -393,7 +440,10 @@ describe('asynchronous writes', () => {
     const shown = await call(carol, `/servers/${server.id}`);
     expect(shown.json.server['os-extended-volumes:volumes_attached'].map((v: any) => v.id)).toContain(spare.id);
 
-    const again = await call(carol, `/servers/${server.id}/os-volume_attachments`, { method: 'POST', body: JSON.stringify({ volumeAttachment: { volumeId: spare.id } }) });
+    const again = await call(carol, `/servers/${server.id}/os-volume_attachments`, {
+      method: 'POST',
+      body: JSON.stringify({ volumeAttachment: { volumeId: spare.id } }),
+    });
     expect(again.status).toBe(400);
     expect(again.json.badRequest.message).toMatch(/^Invalid volume: /);
 

@@ -13,7 +13,12 @@ beforeAll(async () => {
 afterAll(() => demo?.close());
 afterEach(() => demo.setFaults('legacy', NO_FAULTS));
 
-interface Reply { status: number; contentType: string | null; text: string; json: any }
+interface Reply {
+  status: number;
+  contentType: string | null;
+  text: string;
+  json: any;
+}
 
 async function call(path: string, init: RequestInit & { key?: string | null } = {}): Promise<Reply> {
   const headers = new Headers(init.headers);
@@ -52,16 +57,27 @@ const utc8 = (d: Date) => {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
 };
-const NGINX_502 = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
-const NGINX_404 = '<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>';
+const NGINX_502 =
+  '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
+const NGINX_404 =
+  '<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>';
 
 /** Adds a zone 90 with `n` hosts for the duration of `fn`, so paging has more than one default page. */
 async function withExtraZone(n: number, fn: (hosts: Host[]) => Promise<void>) {
   const { cloud } = demo;
   cloud.zones.push({ id: 90, name: 'zone-x', region: cloud.region, description: 'paging zone', createdAt: new Date(Date.UTC(2025, 4, 6, 8)) });
   const hosts: Host[] = Array.from({ length: n }, (_, i) => ({
-    id: 9000 + n - i, zoneId: 90, hostname: `zone-x-cn${i}`, ip: `10.9.0.${i}`, rack: 'RX-01', status: 1, vcpus: 8, memoryMb: 1024,
-    diskGb: 100, createdAt: new Date(Date.UTC(2025, 4, 6, 8) + i * 1000), hypervisorId: `hv-${i}`,
+    id: 9000 + n - i,
+    zoneId: 90,
+    hostname: `zone-x-cn${i}`,
+    ip: `10.9.0.${i}`,
+    rack: 'RX-01',
+    status: 1,
+    vcpus: 8,
+    memoryMb: 1024,
+    diskGb: 100,
+    createdAt: new Date(Date.UTC(2025, 4, 6, 8) + i * 1000),
+    hypervisorId: `hv-${i}`,
   }));
   cloud.hosts.push(...hosts); // pushed in descending id order: the API must sort
   try {
@@ -73,7 +89,18 @@ async function withExtraZone(n: number, fn: (hosts: Host[]) => Promise<void>) {
 }
 
 describe('legacy region controller: auth and transport', () => {
-  const routes = ['/zones', '/zones/1', '/zones/1/hosts', '/zones/1/hosts/1', '/hosts?ids=1', '/storages', '/storages/1', '/storages/1/disks', '/disks?instance_uuids=x', '/disks/1'];
+  const routes = [
+    '/zones',
+    '/zones/1',
+    '/zones/1/hosts',
+    '/zones/1/hosts/1',
+    '/hosts?ids=1',
+    '/storages',
+    '/storages/1',
+    '/storages/1/disks',
+    '/disks?instance_uuids=x',
+    '/disks/1',
+  ];
 
   it('rejects a missing or wrong X-Api-Key on every route with ret 401001 and HTTP 200', async () => {
     for (const path of routes) {
@@ -89,7 +116,11 @@ describe('legacy region controller: auth and transport', () => {
   });
 
   it('answers an unknown path or method with nginx 404 HTML, key or not', async () => {
-    for (const [path, method] of [['/nope', 'GET'], ['/zones/1/racks', 'GET'], ['/zones', 'PUT']]) {
+    for (const [path, method] of [
+      ['/nope', 'GET'],
+      ['/zones/1/racks', 'GET'],
+      ['/zones', 'PUT'],
+    ]) {
       const r = await call(path, { method });
       expect(r.status).toBe(404);
       expect(r.contentType).toMatch(/^text\/html/);
@@ -134,8 +165,12 @@ describe('legacy region controller: zones and hosts', () => {
     expect(d.items).toHaveLength(cloud.zones.length);
     const z = cloud.zones[0];
     expect(d.items[0]).toEqual({
-      id: 1, name: 'zone-a', region: 'RegionOne', description: z.description,
-      host_count: cloud.hosts.filter((h) => h.zoneId === 1).length, created_at: utc8(z.createdAt),
+      id: 1,
+      name: 'zone-a',
+      region: 'RegionOne',
+      description: z.description,
+      host_count: cloud.hosts.filter((h) => h.zoneId === 1).length,
+      created_at: utc8(z.createdAt),
     });
     expect(await data('/zones/1')).toEqual(d.items[0]);
   });
@@ -144,8 +179,16 @@ describe('legacy region controller: zones and hosts', () => {
     const h = demo.cloud.hosts[0];
     const json = await data(`/zones/${h.zoneId}/hosts/${h.id}`);
     expect(json).toEqual({
-      id: 1, zone_id: 1, hostname: 'zone-a-cn001', ip: '192.168.1.10', rack: 'R1-01', status: h.status,
-      cpu_cores: h.vcpus, memory_mb: h.memoryMb, disk_gb: h.diskGb, created_at: utc8(h.createdAt),
+      id: 1,
+      zone_id: 1,
+      hostname: 'zone-a-cn001',
+      ip: '192.168.1.10',
+      rack: 'R1-01',
+      status: h.status,
+      cpu_cores: h.vcpus,
+      memory_mb: h.memoryMb,
+      disk_gb: h.diskGb,
+      created_at: utc8(h.createdAt),
     });
     expect(json.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     expect(Object.keys(json)).toEqual(['id', 'zone_id', 'hostname', 'ip', 'rack', 'status', 'cpu_cores', 'memory_mb', 'disk_gb', 'created_at']);
@@ -220,8 +263,14 @@ describe('legacy region controller: storages and disks', () => {
     expect(d.total).toBe(demo.cloud.storages.length);
     const s = demo.cloud.storages[0];
     expect(d.items[0]).toEqual({
-      id: s.id, zone_id: s.zoneId, name: 'ceph-zone-a', type: 'ceph', capacity_gb: 500000,
-      used_gb: disksOn(s.id).reduce((n, x) => n + x.sizeGb, 0), disk_count: disksOn(s.id).length, created_at: utc8(s.createdAt),
+      id: s.id,
+      zone_id: s.zoneId,
+      name: 'ceph-zone-a',
+      type: 'ceph',
+      capacity_gb: 500000,
+      used_gb: disksOn(s.id).reduce((n, x) => n + x.sizeGb, 0),
+      disk_count: disksOn(s.id).length,
+      created_at: utc8(s.createdAt),
     });
     expect(await data('/storages/1')).toEqual(d.items[0]);
     await expectRet('/storages/99', 404001);
@@ -229,9 +278,11 @@ describe('legacy region controller: storages and disks', () => {
     await expectRet('/storages/99/disks', 404001);
   });
 
-  it('pages a storage\'s disks to the end; the pages sum to total', async () => {
+  it("pages a storage's disks to the end; the pages sum to total", async () => {
     const storage = [...demo.cloud.storages].sort((a, b) => disksOn(b.id).length - disksOn(a.id).length)[0];
-    const expected = disksOn(storage.id).map((x) => x.id).sort((a, b) => a - b);
+    const expected = disksOn(storage.id)
+      .map((x) => x.id)
+      .sort((a, b) => a - b);
     expect(expected.length).toBeGreaterThan(1);
     const ids: number[] = [];
     let total = -1;
@@ -251,8 +302,15 @@ describe('legacy region controller: storages and disks', () => {
   it('returns one disk by id in the pinned shape', async () => {
     const disk = demo.cloud.legacyDisks.find((x) => x.instanceUuid !== null)!;
     expect(await data(`/disks/${disk.id}`)).toEqual({
-      id: disk.id, storage_id: disk.storageId, instance_uuid: disk.instanceUuid, name: disk.name, size_gb: disk.sizeGb,
-      disk_type: disk.type, device: disk.device, attached: 1, created_at: utc8(disk.createdAt),
+      id: disk.id,
+      storage_id: disk.storageId,
+      instance_uuid: disk.instanceUuid,
+      name: disk.name,
+      size_gb: disk.sizeGb,
+      disk_type: disk.type,
+      device: disk.device,
+      attached: 1,
+      created_at: utc8(disk.createdAt),
     });
     const orphan = demo.cloud.legacyDisks.find((x) => x.instanceUuid === null)!;
     expect(await data(`/disks/${orphan.id}`)).toMatchObject({ instance_uuid: null, device: null, attached: 0 });
@@ -263,7 +321,10 @@ describe('legacy region controller: storages and disks', () => {
   it('returns the attached disks of up to 50 instances, in id order', async () => {
     const uuids = [...new Set(demo.cloud.legacyDisks.flatMap((x) => (x.instanceUuid ? [x.instanceUuid] : [])))];
     expect(uuids.length).toBeGreaterThan(1);
-    const expected = demo.cloud.legacyDisks.filter((x) => x.status === 1 && uuids.includes(x.instanceUuid!)).map((x) => x.id).sort((a, b) => a - b);
+    const expected = demo.cloud.legacyDisks
+      .filter((x) => x.status === 1 && uuids.includes(x.instanceUuid!))
+      .map((x) => x.id)
+      .sort((a, b) => a - b);
     const d = await data(`/disks?instance_uuids=${[...uuids].reverse().join(',')},not-a-server`);
     expect(d.items.map((x: any) => x.id)).toEqual(expected);
     expect(d.total).toBe(expected.length);
@@ -295,11 +356,19 @@ describe('legacy region controller: storages and disks', () => {
     const before = await data(`/storages/${storageId}`);
     const expectedId = cloud.nextLegacyDiskId;
     const disk = await data(`/storages/${storageId}/disks`, {
-      method: 'POST', body: JSON.stringify({ name: 'scratch', size_gb: 50, disk_type: 'ssd', instance_uuid: server.id }),
+      method: 'POST',
+      body: JSON.stringify({ name: 'scratch', size_gb: 50, disk_type: 'ssd', instance_uuid: server.id }),
     });
     expect(disk).toEqual({
-      id: expectedId, storage_id: storageId, instance_uuid: server.id, name: 'scratch', size_gb: 50, disk_type: 'ssd',
-      device: expect.stringMatching(/^\/dev\/vd[b-z]$/), attached: 1, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      id: expectedId,
+      storage_id: storageId,
+      instance_uuid: server.id,
+      name: 'scratch',
+      size_gb: 50,
+      disk_type: 'ssd',
+      device: expect.stringMatching(/^\/dev\/vd[b-z]$/),
+      attached: 1,
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
     });
     const taken = cloud.volumes.flatMap((v) => v.attachments.filter((a) => a.serverId === server.id).map((a) => a.device));
     expect(taken).not.toContain(disk.device);
@@ -323,9 +392,17 @@ describe('legacy region controller: storages and disks', () => {
     const count = demo.cloud.legacyDisks.length;
     const good = { name: 'x', size_gb: 10, disk_type: 'ssd' };
     const bad: unknown[] = [
-      { ...good, name: '' }, { ...good, name: 7 }, { size_gb: 10, disk_type: 'ssd' }, { ...good, size_gb: 0 }, { ...good, size_gb: '10' },
-      { ...good, size_gb: 1.5 }, { ...good, disk_type: 'nvme' }, { ...good, instance_uuid: 'no-such-server' }, { ...good, instance_uuid: 5 },
-      [good], 'text',
+      { ...good, name: '' },
+      { ...good, name: 7 },
+      { size_gb: 10, disk_type: 'ssd' },
+      { ...good, size_gb: 0 },
+      { ...good, size_gb: '10' },
+      { ...good, size_gb: 1.5 },
+      { ...good, disk_type: 'nvme' },
+      { ...good, instance_uuid: 'no-such-server' },
+      { ...good, instance_uuid: 5 },
+      [good],
+      'text',
     ];
     for (const body of bad) await expectRet('/storages/1/disks', 400001, { method: 'POST', body: JSON.stringify(body) });
     await expectRet('/storages/1/disks', 400001, { method: 'POST' });

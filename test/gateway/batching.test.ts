@@ -21,7 +21,10 @@ const keysPerUrl = (perKeyBytes: number) => Math.floor(3800 / perKeyBytes);
 const UUID_BYTES = 36;
 
 type Requests = Record<ServiceName, string[]>;
-interface Measured { data: any; requests: Requests }
+interface Measured {
+  data: any;
+  requests: Requests;
+}
 
 /** Runs one query with the upstreams' counters zeroed first, and returns its answer and every request it caused. */
 async function measure(cloud: DemoCloud, gw: TestGateway, name: string, variables: Record<string, unknown>, token: string): Promise<Measured> {
@@ -37,7 +40,10 @@ async function measure(cloud: DemoCloud, gw: TestGateway, name: string, variable
 function expectNoRepeatsAndShortUrls(cloud: DemoCloud, { requests }: Measured) {
   for (const service of SERVICE_NAMES) {
     const seen = requests[service];
-    expect(seen.filter((r, i) => seen.indexOf(r) !== i), `${service} URLs requested twice`).toEqual([]);
+    expect(
+      seen.filter((r, i) => seen.indexOf(r) !== i),
+      `${service} URLs requested twice`,
+    ).toEqual([]);
     for (const r of seen) expect(Buffer.byteLength(cloud.urls[service] + r.slice(r.indexOf(' ') + 1)), r.slice(0, 80)).toBeLessThan(4096);
   }
 }
@@ -115,7 +121,7 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
       expectNoRepeatsAndShortUrls(cloud, m);
     });
 
-    it('lists one zone\'s servers for zone-console with a zone-scoped or all-tenants call, never per host', async () => {
+    it("lists one zone's servers for zone-console with a zone-scoped or all-tenants call, never per host", async () => {
       const zone = cloud.cloud.zones[0];
       const m = await measure(cloud, gw, 'zone-console', { zoneId: toGlobalId('Zone', zone.id) }, admin);
       const instances = m.data.zone.hosts.flatMap((h: any) => h.instances).length;
@@ -134,7 +140,7 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
       expectNoRepeatsAndShortUrls(cloud, m);
     });
 
-    it('lists alice\'s instances with one Nova call in her own scope', async () => {
+    it("lists alice's instances with one Nova call in her own scope", async () => {
       const m = await measure(cloud, gw, 'my-instances', {}, alice);
       expect(m.data.instances.edges.length).toBeGreaterThan(0);
       expect(m.requests.nova.length).toBe(1);
@@ -154,7 +160,8 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
         ['my-instances', {}, aliceToken],
       ];
       const validations = (m: Measured) => m.requests.keystone.filter((r) => r === 'GET /v3/auth/tokens').length;
-      const rest = (m: Measured) => SERVICE_NAMES.flatMap((s) => m.requests[s].filter((r) => r !== 'GET /v3/auth/tokens').map((r) => `${s} ${r}`)).sort();
+      const rest = (m: Measured) =>
+        SERVICE_NAMES.flatMap((s) => m.requests[s].filter((r) => r !== 'GET /v3/auth/tokens').map((r) => `${s} ${r}`)).sort();
       let validated = 0;
       for (const [name, variables, tok] of runs) {
         const first = await measure(cloud, gw, name, variables, tok);
@@ -179,7 +186,7 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
     });
     afterAll(() => gw?.close());
 
-    it('pages Nova\'s all_tenants list for fleet-tree while Glance and legacy disk calls grow only by chunking', async () => {
+    it("pages Nova's all_tenants list for fleet-tree while Glance and legacy disk calls grow only by chunking", async () => {
       const m = await measure(cloud, gw, 'fleet-tree', {}, admin);
       const { requests: r } = m;
       const instances = instancesOfTree(m.data);
@@ -203,7 +210,7 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
       expectNoRepeatsAndShortUrls(cloud, m);
     }, 30_000);
 
-    it('keeps zone-console\'s Nova calls zone-wide and its Neutron calls within URL chunks', async () => {
+    it("keeps zone-console's Nova calls zone-wide and its Neutron calls within URL chunks", async () => {
       const zone = cloud.cloud.zones[2];
       const m = await measure(cloud, gw, 'zone-console', { zoneId: toGlobalId('Zone', zone.id) }, admin);
       const { requests: r } = m;
@@ -211,11 +218,20 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
       expect(instances.length).toBe(1000);
       expectZoneScopedNova(r, zone.name, pagesOf(cloud.cloud.servers.length));
       const floating = instances.filter((i: any) => i.floatingIps.length > 0).length;
-      expect(count(r.neutron, /^GET \/v2\.0\/ports(\?|$)/)).toBeLessThanOrEqual(Math.ceil(instances.length / keysPerUrl('device_id='.length + UUID_BYTES + 1)));
-      expect(count(r.neutron, /^GET \/v2\.0\/floatingips(\?|$)/)).toBeLessThanOrEqual(Math.ceil(floating / keysPerUrl('floating_ip_address='.length + 16)));
+      expect(count(r.neutron, /^GET \/v2\.0\/ports(\?|$)/)).toBeLessThanOrEqual(
+        Math.ceil(instances.length / keysPerUrl('device_id='.length + UUID_BYTES + 1)),
+      );
+      expect(count(r.neutron, /^GET \/v2\.0\/floatingips(\?|$)/)).toBeLessThanOrEqual(
+        Math.ceil(floating / keysPerUrl('floating_ip_address='.length + 16)),
+      );
       expect(r.neutron.length).toBe(count(r.neutron, /^GET \/v2\.0\/(ports|floatingips)(\?|$)/));
       expect(count(r.legacy, LEGACY_DISKS)).toBe(Math.ceil(instances.length / 50));
-      const distinctImages = new Set(cloud.cloud.servers.filter((s) => s.zone === zone.name).map((s) => s.imageId).filter(Boolean)).size;
+      const distinctImages = new Set(
+        cloud.cloud.servers
+          .filter((s) => s.zone === zone.name)
+          .map((s) => s.imageId)
+          .filter(Boolean),
+      ).size;
       expect(r.glance.length).toBeLessThanOrEqual(Math.ceil(distinctImages / keysPerUrl(UUID_BYTES + 1)));
       expectNoRepeatsAndShortUrls(cloud, m);
     }, 30_000);

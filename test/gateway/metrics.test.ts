@@ -35,13 +35,23 @@ describe.skipIf(mongoSkipReason !== null).each(RUNTIMES)('metrics on %s', (runti
 
   /** The window may have been written a minute before the read; both ends are accepted by the reader. */
   const expectCpu = (kind: 'instance' | 'host', id: string, got: number) => {
-    const candidates = [end, end + 1].map((e) => { const v = windowOf(kind, id, e); return v[F.cpuS] / v[F.cpuC]; });
-    expect(candidates.some((c) => Math.abs(c - got) < 1e-6), `${kind} ${id}: ${got} not in ${candidates}`).toBe(true);
+    const candidates = [end, end + 1].map((e) => {
+      const v = windowOf(kind, id, e);
+      return v[F.cpuS] / v[F.cpuC];
+    });
+    expect(
+      candidates.some((c) => Math.abs(c - got) < 1e-6),
+      `${kind} ${id}: ${got} not in ${candidates}`,
+    ).toBe(true);
   };
 
   it('answers a page of 50 instances’ metrics from one database round trip, equal to the samples', async () => {
     t.reset();
-    const res = await gw.query('{ instances(first: 50) { edges { node { uuid metrics(lastMinutes: 60) { cpuUtilAvg cpuUtilMax netRxBytes minutesWithData } } } } }', {}, tokens.alice);
+    const res = await gw.query(
+      '{ instances(first: 50) { edges { node { uuid metrics(lastMinutes: 60) { cpuUtilAvg cpuUtilMax netRxBytes minutesWithData } } } } }',
+      {},
+      tokens.alice,
+    );
     expect(res.body.errors).toBeUndefined();
     const edges = res.body.data.instances.edges;
     expect(edges).toHaveLength(50);
@@ -60,14 +70,24 @@ describe.skipIf(mongoSkipReason !== null).each(RUNTIMES)('metrics on %s', (runti
     for (const z of res.body.data.fleet.zones) {
       const zone = cloud.cloud.zones.find((x) => x.name === z.zone.name)!;
       const hosts = cloud.cloud.hosts.filter((h) => h.zoneId === zone.id);
-      const avgs = [end, end + 1].map((e) => hosts.reduce((sum, h) => { const v = windowOf('host', h.hostname, e); return sum + v[F.cpuS] / v[F.cpuC]; }, 0) / hosts.length);
+      const avgs = [end, end + 1].map(
+        (e) =>
+          hosts.reduce((sum, h) => {
+            const v = windowOf('host', h.hostname, e);
+            return sum + v[F.cpuS] / v[F.cpuC];
+          }, 0) / hosts.length,
+      );
       expect(avgs.some((a) => Math.abs(a - z.cpuUtilAvg) < 1e-6)).toBe(true);
     }
   });
 
   it('gives a member no metrics of another project’s instance', async () => {
     const bobs = cloud.cloud.servers.find((s) => s.projectId === cloud.cloud.users.find((u) => u.name === 'bob')!.projectId)!;
-    const res = await gw.query('query($id: ID!) { instance(id: $id) { metrics { cpuUtilAvg } } node(id: $id) { id } }', { id: toGlobalId('Instance', bobs.id) }, tokens.alice);
+    const res = await gw.query(
+      'query($id: ID!) { instance(id: $id) { metrics { cpuUtilAvg } } node(id: $id) { id } }',
+      { id: toGlobalId('Instance', bobs.id) },
+      tokens.alice,
+    );
     expect(res.body.data).toEqual({ instance: null, node: null });
   });
 
@@ -86,7 +106,11 @@ describe.each(RUNTIMES)('metrics without a database on %s', (runtime) => {
       const { token } = await issueToken(cloud, 'alice');
       const res = await gw.query('{ instances(first: 2) { edges { node { name metrics { cpuUtilAvg } } } } }', {}, token);
       expect(res.body.data.instances.edges[0].node.name).toMatch(/^web-vm-/);
-      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', mosaicCode: 'MOSAIC_ERR_METRICS_OFF', service: 'mongodb' });
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        mosaicCode: 'MOSAIC_ERR_METRICS_OFF',
+        service: 'mongodb',
+      });
     } finally {
       await gw.close();
       await cloud.close();

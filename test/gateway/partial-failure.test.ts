@@ -13,10 +13,18 @@ import { toGlobalId, type NodeType } from '../../resolvers/global-id.ts';
 
 type Fault = 'down' | 'slow' | 'error' | 'malformed';
 const FAULTS: Record<Fault, Record<string, unknown>> = {
-  down: { down: true }, slow: { slowMs: 4000 }, error: { errorRate: 1 }, malformed: { malformedRate: 1 },
+  down: { down: true },
+  slow: { slowMs: 4000 },
+  error: { errorRate: 1 },
+  malformed: { malformedRate: 1 },
 };
 /** [how a test title says it, fault] */
-const FAULT_CASES: [string, Fault][] = [['is down', 'down'], ['is slower than its timeout', 'slow'], ['answers 500', 'error'], ['answers garbled JSON', 'malformed']];
+const FAULT_CASES: [string, Fault][] = [
+  ['is down', 'down'],
+  ['is slower than its timeout', 'slow'],
+  ['answers 500', 'error'],
+  ['answers garbled JSON', 'malformed'],
+];
 const CLEAR = { down: false, slowMs: 0, errorRate: 0, malformedRate: 0 };
 const SERVICES: ServiceName[] = ['nova', 'cinder', 'glance', 'neutron', 'legacy', 'keystone'];
 
@@ -25,9 +33,13 @@ const SERVICES: ServiceName[] = ['nova', 'cinder', 'glance', 'neutron', 'legacy'
  * when the application fails — an HTML 502 (DESIGN.md "The legacy region controller") — hence unavailable.
  */
 const codeFor = (service: ServiceName, fault: Fault) =>
-  fault === 'down' ? 'UPSTREAM_UNAVAILABLE'
-    : fault === 'slow' ? 'UPSTREAM_TIMEOUT'
-      : fault === 'error' && service === 'legacy' ? 'UPSTREAM_UNAVAILABLE' : 'UPSTREAM_ERROR';
+  fault === 'down'
+    ? 'UPSTREAM_UNAVAILABLE'
+    : fault === 'slow'
+      ? 'UPSTREAM_TIMEOUT'
+      : fault === 'error' && service === 'legacy'
+        ? 'UPSTREAM_UNAVAILABLE'
+        : 'UPSTREAM_ERROR';
 
 type Workload = 'dashboard' | 'fleet-tree' | 'instance-detail' | 'my-instances' | 'sdk-nodes' | 'zone-console';
 const WORKLOADS: Workload[] = ['dashboard', 'fleet-tree', 'instance-detail', 'my-instances', 'sdk-nodes', 'zone-console'];
@@ -51,22 +63,40 @@ const ERROR_PATHS: Record<Exclude<Workload, 'sdk-nodes'>, Partial<Record<Service
     legacy: ['fleet'],
   },
   'fleet-tree': {
-    legacy: ['zones'], nova: ['zones.*.hosts.*.instances'], glance: [`${TREE}.image`], cinder: [`${TREE}.disks.*`],
+    legacy: ['zones'],
+    nova: ['zones.*.hosts.*.instances'],
+    glance: [`${TREE}.image`],
+    cinder: [`${TREE}.disks.*`],
   },
   'instance-detail': {
-    nova: ['instance'], keystone: ['instance.project'], legacy: ['instance.zone', 'instance.host', 'instance.disks.*'],
-    glance: ['instance.image'], cinder: ['instance.disks.*'], neutron: ['instance.ports', 'instance.floatingIps'],
+    nova: ['instance'],
+    keystone: ['instance.project'],
+    legacy: ['instance.zone', 'instance.host', 'instance.disks.*'],
+    glance: ['instance.image'],
+    cinder: ['instance.disks.*'],
+    neutron: ['instance.ports', 'instance.floatingIps'],
   },
   'my-instances': {
-    nova: ['instances'], glance: [`${EDGE}.image`], cinder: [`${EDGE}.disks.*`], legacy: [`${EDGE}.disks.*`], neutron: [`${EDGE}.floatingIps`],
+    nova: ['instances'],
+    glance: [`${EDGE}.image`],
+    cinder: [`${EDGE}.disks.*`],
+    legacy: [`${EDGE}.disks.*`],
+    neutron: [`${EDGE}.floatingIps`],
   },
   'zone-console': {
-    legacy: ['zone'], nova: [`${HOST}.instances`], keystone: [`${INST}.project`], glance: [`${INST}.image`],
-    cinder: [`${INST}.disks.*`], neutron: [`${INST}.ports`, `${INST}.floatingIps`],
+    legacy: ['zone'],
+    nova: [`${HOST}.instances`],
+    keystone: [`${INST}.project`],
+    glance: [`${INST}.image`],
+    cinder: [`${INST}.disks.*`],
+    neutron: [`${INST}.ports`, `${INST}.floatingIps`],
   },
 };
 
-interface Answer { status: number; body: { data?: any; errors?: any[] } }
+interface Answer {
+  status: number;
+  body: { data?: any; errors?: any[] };
+}
 type Path = (string | number)[];
 
 const matches = (path: Path, pattern: string) => {
@@ -90,13 +120,16 @@ function differences(healthy: any, faulted: any, errorPaths: Set<string>, path: 
       if (!errorPaths.has(`${here}.${hole}`)) out.push(`${here}.${hole}: null without an error`);
       const after = faulted.slice(hole + 1);
       if (after.includes(null)) out.push(`${here}: more than one failed backend`);
-      if (JSON.stringify(faulted.slice(0, hole)) !== JSON.stringify(healthy.slice(0, hole))) out.push(`${here}: disks before the failed backend differ`);
-      if (after.length > 0 && JSON.stringify(after) !== JSON.stringify(healthy.slice(-after.length))) out.push(`${here}: disks after the failed backend differ`);
+      if (JSON.stringify(faulted.slice(0, hole)) !== JSON.stringify(healthy.slice(0, hole)))
+        out.push(`${here}: disks before the failed backend differ`);
+      if (after.length > 0 && JSON.stringify(after) !== JSON.stringify(healthy.slice(-after.length)))
+        out.push(`${here}: disks after the failed backend differ`);
     } else if (healthy.length !== faulted.length) {
       out.push(`${here}: ${faulted.length} entries instead of ${healthy.length}`);
     } else healthy.forEach((h, i) => differences(h, faulted[i], errorPaths, [...path, i], out));
   } else if (healthy && faulted && typeof healthy === 'object' && typeof faulted === 'object') {
-    for (const key of new Set([...Object.keys(healthy), ...Object.keys(faulted)])) differences(healthy[key], faulted[key], errorPaths, [...path, key], out);
+    for (const key of new Set([...Object.keys(healthy), ...Object.keys(faulted)]))
+      differences(healthy[key], faulted[key], errorPaths, [...path, key], out);
   } else if (healthy !== faulted) out.push(`${here}: ${JSON.stringify(faulted)} instead of ${JSON.stringify(healthy)}`);
   return out;
 }
@@ -126,31 +159,41 @@ beforeAll(async () => {
   tokens = { admin: admin.token, alice: alice.token, bob: bob.token };
   // instance-detail needs an instance that reaches every upstream: an image, a Cinder volume, a legacy disk and a floating IP.
   const fipPorts = new Set(c.floatingIps.map((f) => f.portId));
-  const rich = c.servers.find((s) => s.imageId && s.status === 'ACTIVE'
-    && c.ports.some((p) => p.deviceId === s.id && fipPorts.has(p.id))
-    && c.legacyDisks.some((d) => d.instanceUuid === s.id)
-    && c.volumes.some((v) => v.attachments.some((a) => a.serverId === s.id)));
+  const rich = c.servers.find(
+    (s) =>
+      s.imageId &&
+      s.status === 'ACTIVE' &&
+      c.ports.some((p) => p.deviceId === s.id && fipPorts.has(p.id)) &&
+      c.legacyDisks.some((d) => d.instanceUuid === s.id) &&
+      c.volumes.some((v) => v.attachments.some((a) => a.serverId === s.id)),
+  );
   if (!rich) throw new Error('the tiny cloud has no instance with an image, a volume, a legacy disk and a floating IP');
   const node = (type: NodeType, key: string | number, service: ServiceName) => ({ id: toGlobalId(type, key), service });
   nodeIds = [
-    node('Instance', c.servers[0].id, 'nova'), node('Instance', rich.id, 'nova'), node('Host', c.hosts[0].id, 'legacy'),
-    node('Zone', c.zones[1].id, 'legacy'), node('Disk', `cinder:${c.volumes.find((v) => v.attachments.length > 0)!.id}`, 'cinder'),
+    node('Instance', c.servers[0].id, 'nova'),
+    node('Instance', rich.id, 'nova'),
+    node('Host', c.hosts[0].id, 'legacy'),
+    node('Zone', c.zones[1].id, 'legacy'),
+    node('Disk', `cinder:${c.volumes.find((v) => v.attachments.length > 0)!.id}`, 'cinder'),
     node('Disk', `legacy:${c.legacyDisks.find((d) => d.instanceUuid)!.id}`, 'legacy'),
     node('Image', c.images.find((i) => !i.hidden && i.status === 'active')!.id, 'glance'),
-    node('Port', c.ports[0].id, 'neutron'), node('FloatingIp', c.floatingIps[0].id, 'neutron'),
+    node('Port', c.ports[0].id, 'neutron'),
+    node('FloatingIp', c.floatingIps[0].id, 'neutron'),
     node('Project', c.projects.find((p) => p.name === 'web')!.id, 'keystone'),
   ];
   variables = {
-    dashboard: {}, 'fleet-tree': {}, 'my-instances': {}, 'instance-detail': { id: toGlobalId('Instance', rich.id) },
-    'sdk-nodes': { ids: nodeIds.map((n) => n.id) }, 'zone-console': { zoneId: toGlobalId('Zone', c.zones[0].id) },
+    dashboard: {},
+    'fleet-tree': {},
+    'my-instances': {},
+    'instance-detail': { id: toGlobalId('Instance', rich.id) },
+    'sdk-nodes': { ids: nodeIds.map((n) => n.id) },
+    'zone-console': { zoneId: toGlobalId('Zone', c.zones[0].id) },
   };
 });
 afterAll(() => cloud?.close());
 
 const errorPathsFor = (workload: Workload, service: ServiceName): string[] =>
-  workload === 'sdk-nodes'
-    ? nodeIds.flatMap((n, i) => (n.service === service ? [`nodes.${i}`] : []))
-    : ERROR_PATHS[workload][service] ?? [];
+  workload === 'sdk-nodes' ? nodeIds.flatMap((n, i) => (n.service === service ? [`nodes.${i}`] : [])) : (ERROR_PATHS[workload][service] ?? []);
 
 describe.each(RUNTIMES)('partial failure on %s', (runtime) => {
   describe.each(SERVICES)('when %s fails', (service) => {
@@ -194,10 +237,17 @@ describe.each(RUNTIMES)('partial failure on %s', (runtime) => {
         expectNoLeaks(answer, secrets, label);
         for (const e of errors) {
           expect(e.extensions, `${label}: ${e.message} at ${e.path?.join('.')}`).toMatchObject({ code, service });
-          expect(patterns.some((p) => matches(e.path, p)), `${label}: unexpected error at ${e.path?.join('.')}`).toBe(true);
+          expect(
+            patterns.some((p) => matches(e.path, p)),
+            `${label}: unexpected error at ${e.path?.join('.')}`,
+          ).toBe(true);
           expect(valueAt(answer.body.data, e.path), `${label}: value at ${e.path.join('.')}`).toBeNull();
         }
-        for (const p of patterns) expect(errors.some((e) => matches(e.path, p)), `${label}: no error at ${p}`).toBe(true);
+        for (const p of patterns)
+          expect(
+            errors.some((e) => matches(e.path, p)),
+            `${label}: no error at ${p}`,
+          ).toBe(true);
         const errorPaths = new Set(errors.map((e) => e.path.join('.')));
         expect(differences(healthy[workload].body.data, answer.body.data, errorPaths), label).toEqual([]);
       });
@@ -216,11 +266,11 @@ describe.each(RUNTIMES)('partial failure on %s', (runtime) => {
         cloud.setFaults('keystone', FAULTS[fault]);
         let cached: Answer, login: Answer, unseen: Answer;
         try {
-          [cached, login, unseen] = await Promise.all([
+          [cached, login, unseen] = (await Promise.all([
             gw.query('{ viewer { userName isAdmin } }', {}, tokens.alice),
             gw.query('mutation { login(username: "alice", password: "alice") { token } }'),
             gw.query('{ viewer { userName } }', {}, tokens.bob),
-          ]) as Answer[];
+          ])) as Answer[];
         } finally {
           cloud.setFaults('keystone', CLEAR);
         }
@@ -229,7 +279,8 @@ describe.each(RUNTIMES)('partial failure on %s', (runtime) => {
         expect(login.body.errors?.[0]?.path).toEqual(['login']);
         // A token the gateway has not seen cannot be checked: that is Keystone's failure, not the caller's.
         expect(unseen.body.errors?.[0]?.extensions).toMatchObject({ code, service: 'keystone' });
-        for (const answer of [login, unseen]) expectNoLeaks(answer, [tokens.admin, tokens.alice, tokens.bob, cloud.legacyApiKey], `keystone ${fault}`);
+        for (const answer of [login, unseen])
+          expectNoLeaks(answer, [tokens.admin, tokens.alice, tokens.bob, cloud.legacyApiKey], `keystone ${fault}`);
       });
     }
   });

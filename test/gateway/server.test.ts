@@ -34,8 +34,10 @@ describe.each(RUNTIMES)('the gateway server on %s', (runtime) => {
   afterAll(() => gw?.close());
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
-      .then(async (res) => ({ status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } }));
+    fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then(async (res) => ({
+      status: res.status,
+      body: (await res.json()) as { data?: any; errors?: any[] },
+    }));
 
   it('answers /healthz with 200', async () => {
     const res = await fetch(`${base}/healthz`);

@@ -90,7 +90,7 @@ describe.each(RUNTIMES)('tenancy on %s', (runtime) => {
   });
   afterAll(() => gw?.close());
 
-  it('lists only the member\'s own instances, with their own disks, ports and floating IPs, on every page', async () => {
+  it("lists only the member's own instances, with their own disks, ports and floating IPs, on every page", async () => {
     const edges: any[] = [];
     let after: string | null = null;
     for (let page = 0; page < 20; page++) {
@@ -108,7 +108,7 @@ describe.each(RUNTIMES)('tenancy on %s', (runtime) => {
     expect(edges.some((e) => e.node.floatingIps.length > 0)).toBe(true);
   });
 
-  it('answers null, without an error, for another project\'s objects by instance(id), node(id) and nodes(ids)', async () => {
+  it("answers null, without an error, for another project's objects by instance(id), node(id) and nodes(ids)", async () => {
     const bobInstance = bob.servers.find((s) => seed.legacyDisksOf(s.id).length > 0)!;
     const q = 'query($gid: ID!, $uuid: ID!) { byGid: instance(id: $gid) { name } byUuid: instance(id: $uuid) { name } node(id: $gid) { id } }';
     const one = await gw.query(q, { gid: toGlobalId('Instance', bobInstance.id), uuid: bobInstance.id }, tokens.alice);
@@ -127,17 +127,22 @@ describe.each(RUNTIMES)('tenancy on %s', (runtime) => {
     expect(many.body.errors).toBeUndefined();
     expect(many.body.data.nodes.map((n: any) => n?.id ?? null)).toEqual([...alice.sampleIds, ...hidden.map(() => null)]);
     // The same ids are real: their owner sees them, and so does an administrator.
-    for (const [token, ids] of [[tokens.bob, bob.sampleIds], [tokens.admin, [...bob.sampleIds, ...alice.sampleIds, ...extras]]] as const) {
+    for (const [token, ids] of [
+      [tokens.bob, bob.sampleIds],
+      [tokens.admin, [...bob.sampleIds, ...alice.sampleIds, ...extras]],
+    ] as const) {
       const { body } = await gw.query(NODES, { ids }, token);
       expect(body.errors).toBeUndefined();
       expect(body.data.nodes.map((n: any) => n?.id ?? null)).toEqual(ids);
     }
   });
 
-  it('refuses a member\'s filter on another project and never widens the member\'s scope with other filters', async () => {
+  it("refuses a member's filter on another project and never widens the member's scope with other filters", async () => {
     const refused = await gw.query(LIST, { filter: { projectId: bob.projectId } }, tokens.alice);
     expectNoData(refused.body);
-    expect(refused.body.errors).toEqual([expect.objectContaining({ path: ['instances'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ path: ['instances'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
 
     const bobServer = bob.servers[0];
     const [byName, byZone, own] = await Promise.all([
@@ -172,7 +177,9 @@ describe.each(RUNTIMES)('tenancy on %s', (runtime) => {
     const own = alice.servers[0];
     const placement = await gw.query('query($id: ID!) { instance(id: $id) { name host { hostname } } }', { id: own.id }, tokens.alice);
     expect(placement.body.data).toEqual({ instance: { name: own.name, host: null } });
-    expect(placement.body.errors).toEqual([expect.objectContaining({ path: ['instance', 'host'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(placement.body.errors).toEqual([
+      expect.objectContaining({ path: ['instance', 'host'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
   });
 
   it('shows an administrator both projects, hosts, placement and the fleet', async () => {
@@ -181,8 +188,11 @@ describe.each(RUNTIMES)('tenancy on %s', (runtime) => {
       gw.query(LIST, { filter: { projectId: bob.projectId }, first: 1000 }, tokens.admin),
       gw.query('{ zones { hosts { hostname } } }', {}, tokens.admin),
       gw.query('{ fleet { zones { instanceCount } } }', {}, tokens.admin),
-      gw.query('query($a: ID!, $b: ID!) { a: instance(id: $a) { host { hostname } } b: instance(id: $b) { host { hostname } } }',
-        { a: alice.servers[0].id, b: bob.servers[0].id }, tokens.admin),
+      gw.query(
+        'query($a: ID!, $b: ID!) { a: instance(id: $a) { host { hostname } } b: instance(id: $b) { host { hostname } } }',
+        { a: alice.servers[0].id, b: bob.servers[0].id },
+        tokens.admin,
+      ),
     ]);
     for (const r of [all, ofBob, hosts, fleet, placed]) expect(r.body.errors).toBeUndefined();
     expect(all.body.data.instances.totalCount).toBe(cloud.cloud.servers.length);
@@ -193,7 +203,7 @@ describe.each(RUNTIMES)('tenancy on %s', (runtime) => {
     expect(placed.body.data).toEqual({ a: { host: { hostname: alice.servers[0].host } }, b: { host: { hostname: bob.servers[0].host } } });
   });
 
-  it('keeps concurrent requests of different callers apart: each answer holds only its caller\'s objects', async () => {
+  it("keeps concurrent requests of different callers apart: each answer holds only its caller's objects", async () => {
     const q = `query($ids: [ID!]!, $first: Int!) {
       viewer { userName project { projectId } }
       instances(first: $first) { totalCount edges { node { uuid project { projectId } disks { id backend instance { uuid } } ports { id } floatingIps { id port { id } } } } }
@@ -218,7 +228,8 @@ describe.each(RUNTIMES)('tenancy on %s', (runtime) => {
       expect(body.data.viewer.project.projectId).toBe(own.projectId);
       expect(body.data.instances.totalCount).toBe(own.servers.length);
       expectOnlyOwn(body.data.instances.edges, own);
-      const expectedNodes = name === 'alice' ? [...own.sampleIds, ...other.sampleIds.map(() => null)] : [...other.sampleIds.map(() => null), ...own.sampleIds];
+      const expectedNodes =
+        name === 'alice' ? [...own.sampleIds, ...other.sampleIds.map(() => null)] : [...other.sampleIds.map(() => null), ...own.sampleIds];
       expect(body.data.nodes.map((n: any) => n?.id ?? null)).toEqual(expectedNodes);
     });
   });

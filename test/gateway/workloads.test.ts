@@ -44,16 +44,21 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
         id: toGlobalId('Host', h.id),
         hostname: h.hostname,
         status: seed.hostStatus(h.status),
-        instances: seed.serversOnHost(h.hostname).map((s) => {
-          const flavor = seed.flavorOf(s);
-          const image = seed.imageOf(s);
-          return {
-            id: toGlobalId('Instance', s.id), name: s.name, status: s.status,
-            flavor: { vcpus: flavor.vcpus, ramMb: flavor.ram },
-            image: image ? { name: image.name } : null,
-            disks: seed.disksOf(s.id).map(({ id, sizeGb, volumeType, backend }) => ({ id, sizeGb, volumeType, backend })),
-          };
-        }).sort((a, b) => (a.id < b.id ? -1 : 1)),
+        instances: seed
+          .serversOnHost(h.hostname)
+          .map((s) => {
+            const flavor = seed.flavorOf(s);
+            const image = seed.imageOf(s);
+            return {
+              id: toGlobalId('Instance', s.id),
+              name: s.name,
+              status: s.status,
+              flavor: { vcpus: flavor.vcpus, ramMb: flavor.ram },
+              image: image ? { name: image.name } : null,
+              disks: seed.disksOf(s.id).map(({ id, sizeGb, volumeType, backend }) => ({ id, sizeGb, volumeType, backend })),
+            };
+          })
+          .sort((a, b) => (a.id < b.id ? -1 : 1)),
       })),
     }));
     // Instances per host compared as a set keyed by id; each instance's disks as a set too.
@@ -73,7 +78,9 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
         const flavor = seed.flavorOf(s);
         const image = seed.imageOf(s);
         return canonicalInstance({
-          name: s.name, status: s.status, createdAt: s.createdAt.toISOString(),
+          name: s.name,
+          status: s.status,
+          createdAt: s.createdAt.toISOString(),
           project: { name: cloud.cloud.projects.find((p) => p.id === s.projectId)!.name },
           flavor: { name: flavor.name, vcpus: flavor.vcpus, ramMb: flavor.ram },
           image: image ? { name: image.name } : null,
@@ -117,9 +124,15 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
     const host = c.hosts[4];
     const zone = c.zones[1];
     const ids = [
-      toGlobalId('Instance', server.id), toGlobalId('Disk', `cinder:${volume.id}`), toGlobalId('Host', host.id),
-      toGlobalId('Instance', randomUUID()), toGlobalId('Disk', `legacy:${attachedLegacy.id}`), toGlobalId('Zone', zone.id),
-      toGlobalId('Disk', `legacy:${orphanLegacy.id}`), toGlobalId('Disk', 'legacy:999999'), toGlobalId('Disk', `cinder:${randomUUID()}`),
+      toGlobalId('Instance', server.id),
+      toGlobalId('Disk', `cinder:${volume.id}`),
+      toGlobalId('Host', host.id),
+      toGlobalId('Instance', randomUUID()),
+      toGlobalId('Disk', `legacy:${attachedLegacy.id}`),
+      toGlobalId('Zone', zone.id),
+      toGlobalId('Disk', `legacy:${orphanLegacy.id}`),
+      toGlobalId('Disk', 'legacy:999999'),
+      toGlobalId('Disk', `cinder:${randomUUID()}`),
       toGlobalId('Host', 999_999),
     ];
     const { body } = await gw.query(workload('sdk-nodes'), { ids }, adminToken);
@@ -138,7 +151,7 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
     ]);
   });
 
-  it('pages my-instances to the end: every one of the member\'s instances once, newest first', async () => {
+  it("pages my-instances to the end: every one of the member's instances once, newest first", async () => {
     const mine = seed.serversOf(seed.projectIdOf('alice'));
     const seen: any[] = [];
     let after: string | null = null;
@@ -152,13 +165,19 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
       after = conn.pageInfo.endCursor;
     }
     expect(new Set(seen.map((n) => n.id)).size).toBe(seen.length);
-    expect(seen.map(canonicalInstance)).toEqual(mine.map((s) => canonicalInstance({
-      id: toGlobalId('Instance', s.id), name: s.name, status: s.status,
-      image: seed.imageOf(s) ? { name: seed.imageOf(s)!.name } : null,
-      flavor: { vcpus: seed.flavorOf(s).vcpus },
-      disks: seed.disksOf(s.id).map((d) => ({ sizeGb: d.sizeGb })),
-      floatingIps: seed.floatingIpsOf(s.id).map((f) => ({ address: f.address })),
-    })));
+    expect(seen.map(canonicalInstance)).toEqual(
+      mine.map((s) =>
+        canonicalInstance({
+          id: toGlobalId('Instance', s.id),
+          name: s.name,
+          status: s.status,
+          image: seed.imageOf(s) ? { name: seed.imageOf(s)!.name } : null,
+          flavor: { vcpus: seed.flavorOf(s).vcpus },
+          disks: seed.disksOf(s.id).map((d) => ({ sizeGb: d.sizeGb })),
+          floatingIps: seed.floatingIpsOf(s.id).map((f) => ({ address: f.address })),
+        }),
+      ),
+    );
     // The default page size is 50; the member has more, so the first page says there is a next one.
     const { body } = await gw.query(workload('my-instances'), {}, aliceToken);
     expect(mine.length).toBeGreaterThan(50);
@@ -166,12 +185,14 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
     expect(body.data.instances.pageInfo.hasNextPage).toBe(true);
   });
 
-  it('answers instance-detail of a member\'s own instances in full, except the admin-only host', async () => {
+  it("answers instance-detail of a member's own instances in full, except the admin-only host", async () => {
     const mine = seed.serversOf(seed.projectIdOf('alice'));
     expect(mine.some((s) => s.imageId === '')).toBe(true);
     const answers = await Promise.all(mine.map((s) => gw.query(workload('instance-detail'), { id: toGlobalId('Instance', s.id) }, aliceToken)));
     answers.forEach(({ body }, i) => {
-      expect(body.errors).toEqual([expect.objectContaining({ path: ['instance', 'host'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+      expect(body.errors).toEqual([
+        expect.objectContaining({ path: ['instance', 'host'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+      ]);
       expect(canonicalInstance(body.data.instance)).toEqual(seed.instanceDetail(mine[i], false));
     });
   });
@@ -189,7 +210,11 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
 
   it('gives an instance booted from a volume no image, and its bootable root volume as a disk', async () => {
     const server = cloud.cloud.servers.find((s) => s.imageId === '')!;
-    const { body } = await gw.query('query($id: ID!) { instance(id: $id) { image { name } disks { bootable sizeGb } } }', { id: toGlobalId('Instance', server.id) }, adminToken);
+    const { body } = await gw.query(
+      'query($id: ID!) { instance(id: $id) { image { name } disks { bootable sizeGb } } }',
+      { id: toGlobalId('Instance', server.id) },
+      adminToken,
+    );
     expect(body.errors).toBeUndefined();
     expect(body.data.instance.image).toBeNull();
     expect(body.data.instance.disks).toContainEqual({ bootable: true, sizeGb: 40 });
@@ -198,7 +223,10 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
   it('finds an instance by its bare Nova UUID as by its global id', async () => {
     const server = cloud.cloud.servers.find((s) => s.projectId === seed.projectIdOf('alice'))!;
     const q = 'query($id: ID!) { instance(id: $id) { id uuid name } }';
-    const [byUuid, byGlobal] = await Promise.all([gw.query(q, { id: server.id }, aliceToken), gw.query(q, { id: toGlobalId('Instance', server.id) }, aliceToken)]);
+    const [byUuid, byGlobal] = await Promise.all([
+      gw.query(q, { id: server.id }, aliceToken),
+      gw.query(q, { id: toGlobalId('Instance', server.id) }, aliceToken),
+    ]);
     expect(byUuid.body).toEqual({ data: { instance: { id: toGlobalId('Instance', server.id), uuid: server.id, name: server.name } } });
     expect(byGlobal.body).toEqual(byUuid.body);
   });
@@ -214,9 +242,14 @@ describe.each(RUNTIMES)('workload queries on %s', (runtime) => {
 
 // Keeps `novaOrder` honest: the seed's order for a project is what Nova itself sends (checked once, not per runtime).
 describe('seed expectations', () => {
-  it('orders a project\'s servers as Nova lists them', async () => {
+  it("orders a project's servers as Nova lists them", async () => {
     const res = await fetch(`${cloud.urls.nova}/v2.1/servers/detail?limit=1000`, { headers: { 'x-auth-token': aliceToken } });
     const body = (await res.json()) as { servers: { id: string }[] };
-    expect(body.servers.map((s) => s.id)).toEqual(cloud.cloud.servers.filter((s) => s.projectId === seed.projectIdOf('alice')).sort(novaOrder).map((s) => s.id));
+    expect(body.servers.map((s) => s.id)).toEqual(
+      cloud.cloud.servers
+        .filter((s) => s.projectId === seed.projectIdOf('alice'))
+        .sort(novaOrder)
+        .map((s) => s.id),
+    );
   });
 });

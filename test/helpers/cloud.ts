@@ -10,7 +10,10 @@ export function startTestCloud(options: DemoCloudOptions = {}): Promise<DemoClou
   return startDemoCloud({ size: 'tiny', asyncDelayMs: 50, ...options, ports });
 }
 
-export interface IssuedToken { token: string; body: any }
+export interface IssuedToken {
+  token: string;
+  body: any;
+}
 
 /** Password auth scoped to the user's own project, as a real client does it. */
 export async function issueToken(cloud: DemoCloud, username: string, password = username, projectName?: string): Promise<IssuedToken> {

@@ -17,7 +17,12 @@ export interface TestGateway {
 
 export const RUNTIMES: Runtime[] = ['mercurius', 'apollo'];
 
-export async function startTestGateway(cloud: DemoCloud, runtime: Runtime, overrides: Record<string, unknown> = {}, metering: MeteringReader | null = null): Promise<TestGateway> {
+export async function startTestGateway(
+  cloud: DemoCloud,
+  runtime: Runtime,
+  overrides: Record<string, unknown> = {},
+  metering: MeteringReader | null = null,
+): Promise<TestGateway> {
   const config = validateConfig({
     server: { port: 0, runtime },
     keystone: { url: cloud.keystoneUrl },
@@ -29,7 +34,9 @@ export async function startTestGateway(cloud: DemoCloud, runtime: Runtime, overr
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;
   return {
-    url, app, services,
+    url,
+    app,
+    services,
     async query(query, variables, token) {
       const res = await fetch(url, {
         method: 'POST',

@@ -6,7 +6,7 @@ import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 
 export const mongoUri: string | null = inject('mongoUri');
 /** Why MongoDB-backed suites skip; null when they run. Pass to describe.skipIf. */
-export const mongoSkipReason: string | null = mongoUri ? null : inject('mongoUnavailable') ?? 'no MongoDB';
+export const mongoSkipReason: string | null = mongoUri ? null : (inject('mongoUnavailable') ?? 'no MongoDB');
 if (mongoSkipReason) console.warn(`[skipped: needs MongoDB] ${mongoSkipReason}`);
 
 export interface TestDb {
@@ -31,11 +31,22 @@ export async function openTestDb(suite: string): Promise<TestDb> {
   const commands: CommandStartedEvent[] = [];
   client.on('commandStarted', (e) => commands.push(e));
   return {
-    client, db: client.db(base), commands,
-    reset: () => { commands.length = 0; },
-    sibling: (suffix) => { made.push(`${base}_${suffix}`); return client.db(`${base}_${suffix}`); },
+    client,
+    db: client.db(base),
+    commands,
+    reset: () => {
+      commands.length = 0;
+    },
+    sibling: (suffix) => {
+      made.push(`${base}_${suffix}`);
+      return client.db(`${base}_${suffix}`);
+    },
     async close() {
-      for (const name of made) await client.db(name).dropDatabase().catch(() => {});
+      for (const name of made)
+        await client
+          .db(name)
+          .dropDatabase()
+          .catch(() => {});
       await client.close();
     },
   };

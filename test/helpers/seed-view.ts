@@ -6,15 +6,23 @@ import type { Cloud, LegacyDisk, Server, Volume } from '../../subgraphs/seed/typ
 import { toGlobalId } from '../../resolvers/global-id.ts';
 
 export interface ExpectedDisk {
-  id: string; name: string; sizeGb: number; status: string; volumeType: string; bootable: boolean;
-  backend: 'CINDER' | 'LEGACY'; device: string | null;
+  id: string;
+  name: string;
+  sizeGb: number;
+  status: string;
+  volumeType: string;
+  bootable: boolean;
+  backend: 'CINDER' | 'LEGACY';
+  device: string | null;
 }
 
 const HOST_STATUS = ['OFFLINE', 'ONLINE', 'MAINTENANCE'] as const;
-const byKey = <T>(key: (t: T) => string | number) => (a: T, b: T) => {
-  const [x, y] = [key(a), key(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+const byKey =
+  <T>(key: (t: T) => string | number) =>
+  (a: T, b: T) => {
+    const [x, y] = [key(a), key(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
 /** Nova's default order: created_at desc, then id desc. */
 export const novaOrder = (a: Server, b: Server) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1);
 
@@ -47,12 +55,24 @@ export function seedView(cloud: Cloud) {
     /** Cinder volumes attached to the server and its attached legacy disks, as the graph's Disk, sorted by id. */
     disksOf(serverId: string): ExpectedDisk[] {
       const cinder = view.volumesOf(serverId).map((v): ExpectedDisk => ({
-        id: toGlobalId('Disk', `cinder:${v.id}`), name: v.name, sizeGb: v.size, status: v.status, volumeType: v.volumeType,
-        bootable: v.bootable, backend: 'CINDER', device: v.attachments.find((a) => a.serverId === serverId)!.device,
+        id: toGlobalId('Disk', `cinder:${v.id}`),
+        name: v.name,
+        sizeGb: v.size,
+        status: v.status,
+        volumeType: v.volumeType,
+        bootable: v.bootable,
+        backend: 'CINDER',
+        device: v.attachments.find((a) => a.serverId === serverId)!.device,
       }));
       const legacy = view.legacyDisksOf(serverId).map((d): ExpectedDisk => ({
-        id: toGlobalId('Disk', `legacy:${d.id}`), name: d.name, sizeGb: d.sizeGb, status: 'in-use', volumeType: d.type,
-        bootable: false, backend: 'LEGACY', device: d.device,
+        id: toGlobalId('Disk', `legacy:${d.id}`),
+        name: d.name,
+        sizeGb: d.sizeGb,
+        status: 'in-use',
+        volumeType: d.type,
+        bootable: false,
+        backend: 'LEGACY',
+        device: d.device,
       }));
       return [...cinder, ...legacy].sort(byKey((d) => d.id));
     },
@@ -71,17 +91,28 @@ export function seedView(cloud: Cloud) {
       const flavor = view.flavorOf(s);
       const image = view.imageOf(s);
       return {
-        id: toGlobalId('Instance', s.id), name: s.name, status: s.status, createdAt: s.createdAt.toISOString(),
+        id: toGlobalId('Instance', s.id),
+        name: s.name,
+        status: s.status,
+        createdAt: s.createdAt.toISOString(),
         project: { id: toGlobalId('Project', project.id), name: project.name },
         zone: { name: s.zone },
         host: admin ? { hostname: s.host } : null,
         flavor: { name: flavor.name, vcpus: flavor.vcpus, ramMb: flavor.ram, diskGb: flavor.disk },
         image: image ? { id: toGlobalId('Image', image.id), name: image.name } : null,
         disks: view.disksOf(s.id),
-        ports: view.portsOf(s.id).sort(byKey((p) => toGlobalId('Port', p.id))).map((p) => ({
-          id: toGlobalId('Port', p.id), macAddress: p.macAddress, fixedIps: p.fixedIps.map((f) => ({ ipAddress: f.ipAddress })),
-        })),
-        floatingIps: view.floatingIpsOf(s.id).map((f) => ({ address: f.address })).sort(byKey((f) => f.address)),
+        ports: view
+          .portsOf(s.id)
+          .sort(byKey((p) => toGlobalId('Port', p.id)))
+          .map((p) => ({
+            id: toGlobalId('Port', p.id),
+            macAddress: p.macAddress,
+            fixedIps: p.fixedIps.map((f) => ({ ipAddress: f.ipAddress })),
+          })),
+        floatingIps: view
+          .floatingIpsOf(s.id)
+          .map((f) => ({ address: f.address }))
+          .sort(byKey((f) => f.address)),
       };
     },
 
@@ -104,8 +135,15 @@ export function seedView(cloud: Cloud) {
         memoryMbTotal: sum(hosts, (h) => h.memoryMb),
         memoryMbAllocated: sum(servers, (s) => view.flavorOf(s).ram),
         // Every Cinder volume of the zone (attached or not, any project) plus every legacy disk on the zone's storages.
-        diskGbProvisioned: sum(cloud.volumes.filter((v) => v.zone === zone.name), (v) => v.size)
-          + sum(cloud.legacyDisks.filter((d) => storageZone.get(d.storageId) === zoneId), (d) => d.sizeGb),
+        diskGbProvisioned:
+          sum(
+            cloud.volumes.filter((v) => v.zone === zone.name),
+            (v) => v.size,
+          ) +
+          sum(
+            cloud.legacyDisks.filter((d) => storageZone.get(d.storageId) === zoneId),
+            (d) => d.sizeGb,
+          ),
       };
     },
   };
