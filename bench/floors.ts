@@ -16,10 +16,12 @@
 //  - Keystone: 0 calls for the token (the gateway caches validation); one `GET /v3/projects` when the query
 //    asks for a project (admin callers).
 import type { Cloud, Server } from '../subgraphs/seed/types.ts';
+import { SERVICE_NAMES, type ServiceName } from '../subgraphs/demo-cloud.ts';
 import type { Workload } from './workloads.ts';
 
-export type Service = 'keystone' | 'nova' | 'cinder' | 'glance' | 'neutron' | 'legacy';
-export const SERVICES: Service[] = ['keystone', 'nova', 'cinder', 'glance', 'neutron', 'legacy'];
+/** The emulated services the bench counts calls of. */
+export type Service = ServiceName;
+export const SERVICES = SERVICE_NAMES;
 
 export interface Floor {
   calls: Record<Service, number>;

@@ -9,7 +9,18 @@ export type Runtime = 'mercurius' | 'apollo';
 export type CatalogInterface = 'public' | 'internal' | 'admin';
 
 export interface MosaicConfig {
-  server: { host: string; port: number; runtime: Runtime; graphiql: boolean; bodyLimitBytes: number; maxDepth: number };
+  server: {
+    host: string;
+    port: number;
+    runtime: Runtime;
+    graphiql: boolean;
+    bodyLimitBytes: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxRootFields: number;
+    maxDirectives: number;
+    maxTokens: number;
+  };
   keystone: { url: string; region: string; interface: CatalogInterface; tokenCacheMaxMs: number };
   legacy: { url: string; apiKey: string };
   upstreams: Record<UpstreamName, { timeoutMs: number; retries: number }>;
@@ -60,6 +71,10 @@ const SECTIONS = {
     graphiql: [true, boolean],
     bodyLimitBytes: [1_048_576, int(0, 100_000_000)],
     maxDepth: [12, int(0, 100)],
+    maxAliases: [30, int(0, 10_000)],
+    maxRootFields: [20, int(1, 10_000)],
+    maxDirectives: [30, int(0, 10_000)],
+    maxTokens: [5_000, int(100, 1_000_000)],
   },
   keystone: {
     url: ['http://127.0.0.1:5000/v3', httpUrl],

@@ -12,7 +12,9 @@ import type { Services } from './services.ts';
 import { createContext, type RequestContext } from './context.ts';
 import { buildSchema } from './schema.ts';
 import { formatError, isGraphQLError } from './format-error.ts';
-import { depthLimit } from './depth-limit.ts';
+import { queryLimitsRule } from './query-limits.ts';
+import { requestGuard } from './request-guard.ts';
+import { clientErrorOf, handleRequestError, requestErrorBody } from './request-errors.ts';
 import { registerGraphiql } from './graphiql.ts';
 import { readiness } from './readiness.ts';
 import type { Runtime } from '../core/config.ts';
@@ -64,7 +66,9 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   const runtime = options.runtime ?? config.server.runtime;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: config.server.bodyLimitBytes });
   const schema = buildSchema();
-  const validationRules = [depthLimit(config.server.maxDepth)];
+  const validationRules = [queryLimitsRule(config.server)];
+  app.setErrorHandler(handleRequestError);
+  app.addHook('preValidation', requestGuard('/graphql', config.server.maxTokens));
 
   if (runtime === 'mercurius') {
     app.addHook('onRoute', integerErrorPaths);
@@ -76,6 +80,9 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       context: contextFor(services) as never,
       validationRules,
       errorFormatter: (execution: ExecutionResult & { errors: readonly GraphQLError[] }) => {
+        // Mercurius routes a body Fastify could not parse through here too: answer it as the client error it is.
+        const client = execution.errors.length === 1 ? clientErrorOf(execution.errors[0].originalError) : null;
+        if (client) return { statusCode: client.status, response: requestErrorBody(client.error) };
         const errors = flattenErrors(execution.errors);
         const validationOnly = !execution.data && errors.every((e) => !e.path);
         return {

@@ -1,6 +1,6 @@
 // What an upstream's failure means, as a MosaicError with the service name and the upstream's request id: a
 // transport failure (timeout, refused, aborted), an HTTP status, or a body that is not what the API promises.
-// Pure functions of what came back, unit-tested with plain values (test/datasources/http.test.ts).
+// Pure functions of what came back, unit-tested with plain values (test/datasources/http-policy.test.ts).
 import type http from 'node:http';
 import { RequestError } from 'got';
 import { MosaicError } from '../../core/errors.ts';

@@ -106,15 +106,33 @@ describe('nova map', () => {
   it('maps the flavors list sample to records (swap "" → 0, ephemeral from OS-FLV-EXT-DATA)', () => {
     const flavors = sample('nova/flavors-detail-resp.json').flavors.map(toFlavorRecord);
     expect(flavors[0]).toEqual({ id: '1', name: 'm1.tiny', vcpus: 1, ramMb: 512, diskGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} });
-    expect(flavors.map((f: { id: string; name: string }) => `${f.id}:${f.name}`))
-      .toEqual(['1:m1.tiny', '2:m1.small', '3:m1.medium', '4:m1.large', '5:m1.xlarge', '6:m1.tiny.specs']);
+    expect(flavors.map((f: { id: string; name: string }) => `${f.id}:${f.name}`)).toEqual([
+      '1:m1.tiny',
+      '2:m1.small',
+      '3:m1.medium',
+      '4:m1.large',
+      '5:m1.xlarge',
+      '6:m1.tiny.specs',
+    ]);
     expect(flavors[4]).toMatchObject({ vcpus: 8, ramMb: 16384, diskGb: 160 });
   });
 
   it('keeps a numeric swap and ephemeral size of a flavor record', () => {
-    const f = { ...sample('nova/flavors-detail-resp.json').flavors[1], swap: 1024, 'OS-FLV-EXT-DATA:ephemeral': 10, extra_specs: { 'hw:cpu_policy': 'dedicated' } };
+    const f = {
+      ...sample('nova/flavors-detail-resp.json').flavors[1],
+      swap: 1024,
+      'OS-FLV-EXT-DATA:ephemeral': 10,
+      extra_specs: { 'hw:cpu_policy': 'dedicated' },
+    };
     expect(toFlavorRecord(f)).toEqual({
-      id: '2', name: 'm1.small', vcpus: 1, ramMb: 2048, diskGb: 20, ephemeralGb: 10, swapMb: 1024, extraSpecs: { 'hw:cpu_policy': 'dedicated' },
+      id: '2',
+      name: 'm1.small',
+      vcpus: 1,
+      ramMb: 2048,
+      diskGb: 20,
+      ephemeralGb: 10,
+      swapMb: 1024,
+      extraSpecs: { 'hw:cpu_policy': 'dedicated' },
     });
   });
 });
@@ -154,8 +172,21 @@ describe('cinder map', () => {
       status: 'in-use',
       multiattach: true,
       attachments: [
-        { server_id: 'f4fda93b-06e0-4743-8117-bc8bcecd651b', attachment_id: 'a1', volume_id: 'cb49b381-9012-40cb-b8ee-80c19a4801b5', device: '/dev/vdb', host_name: null, id: 'cb49b381-9012-40cb-b8ee-80c19a4801b5' },
-        { server_id: '9ae135f4-b6e0-4dad-9e91-3c223e385824', attachment_id: 'a2', volume_id: 'cb49b381-9012-40cb-b8ee-80c19a4801b5', host_name: null, id: 'cb49b381-9012-40cb-b8ee-80c19a4801b5' },
+        {
+          server_id: 'f4fda93b-06e0-4743-8117-bc8bcecd651b',
+          attachment_id: 'a1',
+          volume_id: 'cb49b381-9012-40cb-b8ee-80c19a4801b5',
+          device: '/dev/vdb',
+          host_name: null,
+          id: 'cb49b381-9012-40cb-b8ee-80c19a4801b5',
+        },
+        {
+          server_id: '9ae135f4-b6e0-4dad-9e91-3c223e385824',
+          attachment_id: 'a2',
+          volume_id: 'cb49b381-9012-40cb-b8ee-80c19a4801b5',
+          host_name: null,
+          id: 'cb49b381-9012-40cb-b8ee-80c19a4801b5',
+        },
       ],
     };
     const { disk, attachedTo } = toVolume(v);
@@ -213,11 +244,24 @@ describe('glance map', () => {
 
   it('maps a queued image without size, formats or owner to nulls and defaults', () => {
     const queued = {
-      id: 'b2173dd3-7ad6-4362-baa6-a68bce3565cb', status: 'queued', visibility: 'private', os_hidden: true, tags: ['a'],
-      created_at: '2016-06-29T16:13:07Z', updated_at: '2016-06-29T16:13:07Z', name: 'empty',
+      id: 'b2173dd3-7ad6-4362-baa6-a68bce3565cb',
+      status: 'queued',
+      visibility: 'private',
+      os_hidden: true,
+      tags: ['a'],
+      created_at: '2016-06-29T16:13:07Z',
+      updated_at: '2016-06-29T16:13:07Z',
+      name: 'empty',
     };
     expect(toImage(queued)).toMatchObject({
-      hidden: true, ownerId: '', sizeBytes: null, diskFormat: null, containerFormat: null, minDiskGb: 0, minRamMb: 0, tags: ['a'],
+      hidden: true,
+      ownerId: '',
+      sizeBytes: null,
+      diskFormat: null,
+      containerFormat: null,
+      minDiskGb: 0,
+      minRamMb: 0,
+      tags: ['a'],
     });
   });
 });
@@ -296,7 +340,10 @@ describe('keystone map', () => {
 
   it('is not admin without the admin role', () => {
     const b = body();
-    b.token.roles = [{ id: 'r1', name: 'member' }, { id: 'r2', name: 'reader' }];
+    b.token.roles = [
+      { id: 'r1', name: 'member' },
+      { id: 'r2', name: 'reader' },
+    ];
     const caller = callerFromTokenBody('t', b);
     expect(caller.roles).toEqual(['member', 'reader']);
     expect(caller.isAdmin).toBe(false);
@@ -320,8 +367,20 @@ describe('keystone map', () => {
   });
 
   it('maps a project with defaults for missing description and domain', () => {
-    expect(toProject({ id: 'p1', name: 'web', enabled: false })).toEqual({ id: 'p1', name: 'web', description: '', domainId: 'default', enabled: false });
-    expect(toProject({ id: 'p2', name: 'db', description: 'the db', domain_id: 'd1' })).toEqual({ id: 'p2', name: 'db', description: 'the db', domainId: 'd1', enabled: true });
+    expect(toProject({ id: 'p1', name: 'web', enabled: false })).toEqual({
+      id: 'p1',
+      name: 'web',
+      description: '',
+      domainId: 'default',
+      enabled: false,
+    });
+    expect(toProject({ id: 'p2', name: 'db', description: 'the db', domain_id: 'd1' })).toEqual({
+      id: 'p2',
+      name: 'db',
+      description: 'the db',
+      domainId: 'd1',
+      enabled: true,
+    });
   });
 });
 
@@ -346,14 +405,28 @@ describe('legacy map', () => {
   });
 
   const hostJson = {
-    id: 7, zone_id: 2, hostname: 'cn-bj-a-07', ip: '10.2.0.7', rack: 'r3', status: 1, cpu_cores: 64, memory_mb: 262144, disk_gb: 3840,
+    id: 7,
+    zone_id: 2,
+    hostname: 'cn-bj-a-07',
+    ip: '10.2.0.7',
+    rack: 'r3',
+    status: 1,
+    cpu_cores: 64,
+    memory_mb: 262144,
+    disk_gb: 3840,
     created_at: '2015-11-07 10:58:43',
   };
 
   it('maps a host, with status 0/1/2 as OFFLINE/ONLINE/MAINTENANCE', () => {
     expect(toHost(hostJson)).toEqual({
-      id: 7, zoneId: 2, hostname: 'cn-bj-a-07', ip: '10.2.0.7', rack: 'r3', status: 'ONLINE',
-      capacity: { vcpus: 64, memoryMb: 262144, diskGb: 3840 }, createdAt: new Date('2015-11-07T02:58:43.000Z'),
+      id: 7,
+      zoneId: 2,
+      hostname: 'cn-bj-a-07',
+      ip: '10.2.0.7',
+      rack: 'r3',
+      status: 'ONLINE',
+      capacity: { vcpus: 64, memoryMb: 262144, diskGb: 3840 },
+      createdAt: new Date('2015-11-07T02:58:43.000Z'),
     });
     expect(toHost({ ...hostJson, status: 0 }).status).toBe('OFFLINE');
     expect(toHost({ ...hostJson, status: 2 }).status).toBe('MAINTENANCE');
@@ -366,14 +439,30 @@ describe('legacy map', () => {
   });
 
   const diskJson = {
-    id: 1201, storage_id: 4, instance_uuid: '764e369e-a874-4401-b7ce-43e4760888da', name: 'data-1', size_gb: 100, disk_type: 'ssd',
-    device: '/dev/vdc', attached: 1, created_at: '2015-11-07 10:58:43',
+    id: 1201,
+    storage_id: 4,
+    instance_uuid: '764e369e-a874-4401-b7ce-43e4760888da',
+    name: 'data-1',
+    size_gb: 100,
+    disk_type: 'ssd',
+    device: '/dev/vdc',
+    attached: 1,
+    created_at: '2015-11-07 10:58:43',
   };
 
   it('maps an attached legacy disk to in-use with a string id', () => {
     expect(toLegacyDisk(diskJson, 'cn-bj-a')).toEqual({
-      backend: 'LEGACY', id: '1201', name: 'data-1', sizeGb: 100, status: 'in-use', volumeType: 'ssd', bootable: false,
-      device: '/dev/vdc', instanceId: '764e369e-a874-4401-b7ce-43e4760888da', projectId: null, zoneName: 'cn-bj-a',
+      backend: 'LEGACY',
+      id: '1201',
+      name: 'data-1',
+      sizeGb: 100,
+      status: 'in-use',
+      volumeType: 'ssd',
+      bootable: false,
+      device: '/dev/vdc',
+      instanceId: '764e369e-a874-4401-b7ce-43e4760888da',
+      projectId: null,
+      zoneName: 'cn-bj-a',
       createdAt: new Date('2015-11-07T02:58:43.000Z'),
     });
   });
@@ -384,11 +473,20 @@ describe('legacy map', () => {
   });
 
   it('maps a storage pool and a zone', () => {
-    expect(toStoragePool({ id: 4, zone_id: 2, name: 'ceph-a', type: 'ceph', capacity_gb: 100000, used_gb: 4321, disk_count: 12 }))
-      .toEqual({ id: 4, zoneId: 2, usedGb: 4321 });
+    expect(toStoragePool({ id: 4, zone_id: 2, name: 'ceph-a', type: 'ceph', capacity_gb: 100000, used_gb: 4321, disk_count: 12 })).toEqual({
+      id: 4,
+      zoneId: 2,
+      usedGb: 4321,
+    });
     expect(toStoragePool({ id: 5, zone_id: 3 })).toEqual({ id: 5, zoneId: 3, usedGb: 0 });
-    expect(toZone({ id: 2, name: 'cn-bj-a', region: 'cn-bj', description: 'Beijing A', host_count: 40, created_at: '2015-11-07 10:58:43' }))
-      .toEqual({ id: 2, name: 'cn-bj-a', region: 'cn-bj', description: 'Beijing A', hostCount: 40, createdAt: new Date('2015-11-07T02:58:43.000Z') });
+    expect(toZone({ id: 2, name: 'cn-bj-a', region: 'cn-bj', description: 'Beijing A', host_count: 40, created_at: '2015-11-07 10:58:43' })).toEqual({
+      id: 2,
+      name: 'cn-bj-a',
+      region: 'cn-bj',
+      description: 'Beijing A',
+      hostCount: 40,
+      createdAt: new Date('2015-11-07T02:58:43.000Z'),
+    });
   });
 });
 
@@ -415,11 +513,19 @@ describe('parseOpenStackTime', () => {
 
 describe('endpointFor', () => {
   const callerWith = (catalog: CatalogEntry[]): Caller => ({
-    token: 't', userId: 'u', userName: 'u', projectId: 'p', projectName: 'p', roles: ['member'], isAdmin: false,
-    expiresAt: new Date('2030-01-01T00:00:00Z'), catalog,
+    token: 't',
+    userId: 'u',
+    userName: 'u',
+    projectId: 'p',
+    projectName: 'p',
+    roles: ['member'],
+    isAdmin: false,
+    expiresAt: new Date('2030-01-01T00:00:00Z'),
+    catalog,
   });
   const entry = (type: string, url: string, region = 'RegionOne', iface = 'public'): CatalogEntry => ({
-    type, endpoints: [{ interface: iface, region, region_id: region, url }],
+    type,
+    endpoints: [{ interface: iface, region, region_id: region, url }],
   });
   const sampleCaller = () => callerFromTokenBody('t', sample('keystone/auth-password-project-scoped-response.json'));
 
@@ -446,14 +552,16 @@ describe('endpointFor', () => {
   });
 
   it('honours region (by name or region_id) and interface', () => {
-    const caller = callerWith([{
-      type: 'compute',
-      endpoints: [
-        { interface: 'public', region: 'RegionOne', region_id: 'RegionOne', url: 'https://nova-one.example.com/v2.1//' },
-        { interface: 'internal', region: 'RegionOne', region_id: 'RegionOne', url: 'http://nova-one.internal:8774/v2.1' },
-        { interface: 'public', region: 'Beijing', region_id: 'cn-bj', url: 'https://nova-bj.example.com/v2.1' },
-      ],
-    }]);
+    const caller = callerWith([
+      {
+        type: 'compute',
+        endpoints: [
+          { interface: 'public', region: 'RegionOne', region_id: 'RegionOne', url: 'https://nova-one.example.com/v2.1//' },
+          { interface: 'internal', region: 'RegionOne', region_id: 'RegionOne', url: 'http://nova-one.internal:8774/v2.1' },
+          { interface: 'public', region: 'Beijing', region_id: 'cn-bj', url: 'https://nova-bj.example.com/v2.1' },
+        ],
+      },
+    ]);
     expect(endpointFor(caller, 'nova', 'RegionOne', 'public')).toBe('https://nova-one.example.com/v2.1');
     expect(endpointFor(caller, 'nova', 'RegionOne', 'internal')).toBe('http://nova-one.internal:8774/v2.1');
     expect(endpointFor(caller, 'nova', 'cn-bj', 'public')).toBe('https://nova-bj.example.com/v2.1');
@@ -463,7 +571,9 @@ describe('endpointFor', () => {
   it('throws MOSAIC_ERR_NO_ENDPOINT for a missing service, region or interface', () => {
     const caller = callerWith([entry('compute', 'http://nova/v2.1')]);
     const cases: [Parameters<typeof endpointFor>[1], string, 'public' | 'internal' | 'admin'][] = [
-      ['glance', 'RegionOne', 'public'], ['nova', 'RegionTwo', 'public'], ['nova', 'RegionOne', 'admin'],
+      ['glance', 'RegionOne', 'public'],
+      ['nova', 'RegionTwo', 'public'],
+      ['nova', 'RegionOne', 'admin'],
     ];
     for (const [service, region, iface] of cases) {
       const err = thrown(() => endpointFor(caller, service, region, iface));

@@ -69,7 +69,15 @@ describe('choose', () => {
 describe('SizeHints', () => {
   it('costs floor(size / pageSize) + 1 pages, so a list of exactly N full pages costs one more', () => {
     const hints = new SizeHints();
-    const cases: [number, number][] = [[0, 1], [1, 1], [999, 1], [1000, 2], [1001, 2], [2500, 3], [3000, 4]];
+    const cases: [number, number][] = [
+      [0, 1],
+      [1, 1],
+      [999, 1],
+      [1000, 2],
+      [1001, 2],
+      [2500, 3],
+      [3000, 4],
+    ];
     for (const [size, pages] of cases) {
       hints.set('s', size);
       expect(hints.pages('s', 1000)).toBe(pages);
@@ -150,8 +158,14 @@ describe('RequestState', () => {
   it('fetches different keys separately', async () => {
     const state = requestState();
     const fetched: string[] = [];
-    const a = state.once('zone-a', async () => { fetched.push('a'); return 1; });
-    const b = state.once('zone-b', async () => { fetched.push('b'); return 2; });
+    const a = state.once('zone-a', async () => {
+      fetched.push('a');
+      return 1;
+    });
+    const b = state.once('zone-b', async () => {
+      fetched.push('b');
+      return 2;
+    });
     expect([await a, await b]).toEqual([1, 2]);
     expect(fetched).toEqual(['a', 'b']);
   });
@@ -259,10 +273,14 @@ describe('RequestState', () => {
   it('passes cacheKeyFn through to the loader', async () => {
     const state = requestState();
     const batches: { id: string }[][] = [];
-    const loader = state.loader<{ id: string }, string, string>('by-id', async (keys) => {
-      batches.push([...keys]);
-      return keys.map((k) => k.id);
-    }, { cacheKeyFn: (k) => k.id });
+    const loader = state.loader<{ id: string }, string, string>(
+      'by-id',
+      async (keys) => {
+        batches.push([...keys]);
+        return keys.map((k) => k.id);
+      },
+      { cacheKeyFn: (k) => k.id },
+    );
     expect(await Promise.all([loader.load({ id: 'x' }), loader.load({ id: 'x' }), loader.load({ id: 'y' })])).toEqual(['x', 'x', 'y']);
     expect(batches).toEqual([[{ id: 'x' }, { id: 'y' }]]);
   });
@@ -294,20 +312,37 @@ describe('perChunk', () => {
   it('lays answers out per key, in key order, whatever order the chunks finish in', async () => {
     const keys = ['a', 'b', 'c', 'd', 'e'];
     const firstChunk = deferred<void>();
-    const results = perChunk(keys, [['a', 'b'], ['c', 'd', 'e']], async (c) => {
-      if (c[0] === 'a') await firstChunk.promise; // the first chunk answers last
-      else firstChunk.resolve();
-      return new Map(c.map((k) => [k, k.toUpperCase()]));
-    }, null);
+    const results = perChunk(
+      keys,
+      [
+        ['a', 'b'],
+        ['c', 'd', 'e'],
+      ],
+      async (c) => {
+        if (c[0] === 'a')
+          await firstChunk.promise; // the first chunk answers last
+        else firstChunk.resolve();
+        return new Map(c.map((k) => [k, k.toUpperCase()]));
+      },
+      null,
+    );
     expect(await results).toEqual(['A', 'B', 'C', 'D', 'E']);
   });
 
   it('fails only the keys of the chunk that failed', async () => {
     const boom = new Error('cinder answered 500');
-    const results = await perChunk(['a', 'b', 'c', 'd'], [['a', 'b'], ['c', 'd']], async (c) => {
-      if (c.includes('c')) throw boom;
-      return new Map(c.map((k) => [k, `${k}!`]));
-    }, null);
+    const results = await perChunk(
+      ['a', 'b', 'c', 'd'],
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+      async (c) => {
+        if (c.includes('c')) throw boom;
+        return new Map(c.map((k) => [k, `${k}!`]));
+      },
+      null,
+    );
     expect(results).toEqual(['a!', 'b!', boom, boom]);
     expect(results[2]).toBe(boom);
   });
@@ -321,10 +356,15 @@ describe('perChunk', () => {
 
   it('runs every chunk, each once', async () => {
     const seen: string[][] = [];
-    await perChunk(['a', 'b', 'c'], [['a'], ['b'], ['c']], async (c) => {
-      seen.push(c);
-      return new Map();
-    }, null);
+    await perChunk(
+      ['a', 'b', 'c'],
+      [['a'], ['b'], ['c']],
+      async (c) => {
+        seen.push(c);
+        return new Map();
+      },
+      null,
+    );
     expect(seen.sort()).toEqual([['a'], ['b'], ['c']]);
   });
 });
@@ -372,22 +412,31 @@ describe('collections', () => {
   });
 
   it('mapLimit rejects when one item fails', async () => {
-    await expect(mapLimit([1, 2, 3], 2, async (n) => {
-      if (n === 2) throw new Error('item 2 failed');
-      return n;
-    })).rejects.toThrow('item 2 failed');
+    await expect(
+      mapLimit([1, 2, 3], 2, async (n) => {
+        if (n === 2) throw new Error('item 2 failed');
+        return n;
+      }),
+    ).rejects.toThrow('item 2 failed');
   });
 
   it('chunk splits into pieces of at most size, the last one shorter', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-    expect(chunk([1, 2, 3, 4], 2)).toEqual([[1, 2], [3, 4]]);
+    expect(chunk([1, 2, 3, 4], 2)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(chunk([1, 2], 50)).toEqual([[1, 2]]);
     expect(chunk([], 3)).toEqual([]);
   });
 
   it('groupBy groups by key in first-seen order, keeping input order within a group', () => {
     const hosts = [
-      { name: 'h1', zone: 'z2' }, { name: 'h2', zone: 'z1' }, { name: 'h3', zone: 'z2' }, { name: 'h4', zone: 'z3' }, { name: 'h5', zone: 'z1' },
+      { name: 'h1', zone: 'z2' },
+      { name: 'h2', zone: 'z1' },
+      { name: 'h3', zone: 'z2' },
+      { name: 'h4', zone: 'z3' },
+      { name: 'h5', zone: 'z1' },
     ];
     const byZone = groupBy(hosts, (h) => h.zone);
     expect([...byZone.keys()]).toEqual(['z2', 'z1', 'z3']);
@@ -423,7 +472,10 @@ describe('pagination', () => {
   it('chunkByUrlBytes fills a chunk exactly to the budget before starting the next', () => {
     // base 10 + 4 keys of 10 bytes = 50 = max; the fifth key starts a new chunk.
     const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
-    expect(chunkByUrlBytes(keys, 10, () => 10, 50)).toEqual([['a', 'b', 'c', 'd'], ['e', 'f']]);
+    expect(chunkByUrlBytes(keys, 10, () => 10, 50)).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['e', 'f'],
+    ]);
   });
 
   it('chunkByUrlBytes gives a single oversized key its own chunk and never returns an empty one', () => {
@@ -484,10 +536,10 @@ describe('pagination', () => {
   });
 
   it('queryString repeats keys for arrays, skips undefined and encodes keys and values', () => {
-    expect(queryString({ id: ['a', 'b', 3], limit: 1000, marker: undefined, all_tenants: true, name: 'web 1&2' }))
-      .toBe('id=a&id=b&id=3&limit=1000&all_tenants=true&name=web%201%262');
-    expect(queryString({ deleted: false, 'changes-since': '2015-11-07T00:00:00Z' }))
-      .toBe('deleted=false&changes-since=2015-11-07T00%3A00%3A00Z');
+    expect(queryString({ id: ['a', 'b', 3], limit: 1000, marker: undefined, all_tenants: true, name: 'web 1&2' })).toBe(
+      'id=a&id=b&id=3&limit=1000&all_tenants=true&name=web%201%262',
+    );
+    expect(queryString({ deleted: false, 'changes-since': '2015-11-07T00:00:00Z' })).toBe('deleted=false&changes-since=2015-11-07T00%3A00%3A00Z');
     expect(queryString({ id: [], marker: undefined })).toBe('');
   });
 
@@ -498,7 +550,12 @@ describe('pagination', () => {
   });
 
   it('hasNextLink is true only for a links array with rel=next', () => {
-    expect(hasNextLink([{ rel: 'self', href: 'x' }, { rel: 'next', href: 'y' }])).toBe(true);
+    expect(
+      hasNextLink([
+        { rel: 'self', href: 'x' },
+        { rel: 'next', href: 'y' },
+      ]),
+    ).toBe(true);
     expect(hasNextLink([{ rel: 'self', href: 'x' }])).toBe(false);
     expect(hasNextLink([null, { rel: 'bookmark' }])).toBe(false);
     expect(hasNextLink(undefined)).toBe(false);

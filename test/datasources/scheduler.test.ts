@@ -110,6 +110,7 @@ describe('BatchScheduler', () => {
     const log: string[] = [];
     scheduler.schedule(recorder(log, 'd1'));
     clock.runImmediates();
+    expect(log).toEqual([]);
     upstream.reject(new Error('nova answered 503'));
     await upstream.promise.catch(() => undefined);
     clock.runImmediates();
@@ -248,10 +249,13 @@ describe('BatchScheduler', () => {
     const clock = new FakeClock();
     const scheduler = new BatchScheduler(50, clock);
     const batches: string[][] = [];
-    const hostsByName = new DataLoader<string, string>(async (keys) => {
-      batches.push([...keys]);
-      return keys.map((k) => k.toUpperCase());
-    }, { batchScheduleFn: scheduler.schedule });
+    const hostsByName = new DataLoader<string, string>(
+      async (keys) => {
+        batches.push([...keys]);
+        return keys.map((k) => k.toUpperCase());
+      },
+      { batchScheduleFn: scheduler.schedule },
+    );
 
     // Zone 1's host list has arrived; zones 2 and 3 are still on their way.
     const zone2 = deferred<string[]>();
@@ -279,10 +283,13 @@ describe('BatchScheduler', () => {
     const clock = new FakeClock();
     const scheduler = new BatchScheduler(50, clock);
     const batches: string[][] = [];
-    const loader = new DataLoader<string, string>(async (keys) => {
-      batches.push([...keys]);
-      return [...keys];
-    }, { batchScheduleFn: scheduler.schedule });
+    const loader = new DataLoader<string, string>(
+      async (keys) => {
+        batches.push([...keys]);
+        return [...keys];
+      },
+      { batchScheduleFn: scheduler.schedule },
+    );
 
     const first = loader.load('a');
     clock.runImmediates();

@@ -158,9 +158,23 @@ describe('config validation', () => {
     ['a URL budget below 512 bytes', { batching: { maxUrlBytes: 100 } }, '"batching.maxUrlBytes"'],
     ['a section that is not a mapping', { legacy: 'http://legacy' }, '"legacy"'],
     ['a fractional depth limit', { server: { maxDepth: 2.5 } }, '"server.maxDepth"'],
+    ['a typo inside a section', { server: { prot: 4000 } }, '"server.prot"'],
+    ['a misspelt batching option', { batching: { concurency: 4 } }, '"batching.concurency"'],
+    ['an unknown option of one upstream', { upstreams: { nova: { timeout: 10 } } }, '"upstreams.nova.timeout"'],
   ])('rejects %s, naming the option', (_, raw, path) => {
     expect(() => validateConfig(raw as Record<string, unknown>)).toThrow(ConfigError);
     expect(() => validateConfig(raw as Record<string, unknown>)).toThrow(path);
+  });
+});
+
+describe('validated config', () => {
+  it('is frozen, so nothing can change it after start-up', () => {
+    const config = validateConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.upstreams.nova)).toBe(true);
+    expect(() => {
+      (config.server as { port: number }).port = 1;
+    }).toThrow(TypeError);
   });
 });
 
