@@ -36,7 +36,13 @@ const send = (m: ChildMessage) => process.send?.(m);
 async function main() {
   const options = JSON.parse(process.argv[2] ?? '{}') as GatewayChildOptions;
   const config = validateConfig({
-    server: { port: 0, runtime: options.variant === 'mosaic-apollo' ? 'apollo' : 'mercurius', graphiql: false },
+    // The naive baseline makes a call per key by design: no per-request call budget for it.
+    server: {
+      port: 0,
+      runtime: options.variant === 'mosaic-apollo' ? 'apollo' : 'mercurius',
+      graphiql: false,
+      ...(options.variant === 'naive' ? { maxUpstreamCalls: 1_000_000 } : {}),
+    },
     keystone: { url: options.keystoneUrl },
     legacy: { url: options.legacyUrl, apiKey: options.legacyApiKey },
     fleet: { cacheTtlMs: options.fleetCacheTtlMs },

@@ -20,6 +20,8 @@ export interface MosaicConfig {
     maxRootFields: number;
     maxDirectives: number;
     maxTokens: number;
+    maxUpstreamCalls: number;
+    maxNodeIds: number;
   };
   keystone: { url: string; region: string; interface: CatalogInterface; tokenCacheMaxMs: number };
   legacy: { url: string; apiKey: string };
@@ -75,6 +77,8 @@ const SECTIONS = {
     maxRootFields: [20, int(1, 10_000)],
     maxDirectives: [30, int(0, 10_000)],
     maxTokens: [5_000, int(100, 1_000_000)],
+    maxUpstreamCalls: [500, int(1, 1_000_000)],
+    maxNodeIds: [100, int(1, 10_000)],
   },
   keystone: {
     url: ['http://127.0.0.1:5000/v3', httpUrl],

@@ -48,6 +48,7 @@ export async function resolveNode(ctx: GraphContext, id: string): Promise<Typed 
 
 /** A failed lookup of one id in `nodes` nulls that entry alone (with its error), not the whole list. */
 export function resolveNodes(ctx: GraphContext, ids: string[]): Promise<(Typed | null | Error)[]> {
-  if (ids.length > 1000) throw new MosaicError('MOSAIC_ERR_BAD_ARGUMENT', 'nodes takes at most 1000 ids');
+  const max = ctx.services.config.server.maxNodeIds;
+  if (ids.length > max) throw new MosaicError('MOSAIC_ERR_BAD_ARGUMENT', `nodes takes at most ${max} ids (got ${ids.length})`);
   return Promise.all(ids.map((id) => resolveNode(ctx, id).catch((err: Error) => err)));
 }

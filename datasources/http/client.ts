@@ -69,6 +69,8 @@ export class UpstreamClient {
    * same token shares.
    */
   shareScope: string | null = null;
+  /** Upstream calls this request has sent (memoised and shared GETs are not sent again, so they do not count). */
+  private sent = 0;
 
   constructor(
     private readonly stack: HttpStack,
@@ -100,6 +102,12 @@ export class UpstreamClient {
   }
 
   private async send<T>(service: UpstreamName, spec: RequestSpec, abortable = true): Promise<UpstreamResponse<T>> {
+    // The per-request budget (server.maxUpstreamCalls): past it, the fields that need more calls fail, coded,
+    // while the rest of the answer stands — no single request can turn into thousands of upstream calls.
+    const budget = this.stack.config.server.maxUpstreamCalls;
+    if (++this.sent > budget) {
+      throw new MosaicError('MOSAIC_ERR_TOO_COSTLY', `This request needs more than ${budget} upstream calls; the limit is ${budget}.`, { service });
+    }
     const method = spec.method ?? 'GET';
     const settings = this.stack.config.upstreams[service];
     let response;

@@ -103,6 +103,30 @@ describe.each(RUNTIMES)('limits over HTTP on %s', (runtime) => {
     expect(await codeOf(res)).toEqual(['MOSAIC_ERR_TOO_MANY_TOKENS']);
   });
 
+  it('takes at most server.maxNodeIds ids in nodes()', async () => {
+    const ids = Array.from({ length: 101 }, (_, i) => `id-${i}`);
+    const { body } = await gw.query('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids }, token);
+    expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', mosaicCode: 'MOSAIC_ERR_BAD_ARGUMENT' });
+    expect(body.errors![0].message).toBe('nodes takes at most 100 ids (got 101)');
+  });
+
+  it('stops at the upstream-call budget: fields past it fail, coded, and the rest of the answer stands', async () => {
+    const small = await startTestGateway(cloud, runtime, { server: { port: 0, runtime, maxUpstreamCalls: 3 } });
+    try {
+      // Warm the token cache, so the budget is spent on the query alone.
+      await small.query('{ viewer { userName } }', {}, token);
+      const disks = cloud.cloud.legacyDisks.slice(0, 6).map((d) => Buffer.from(`Disk:legacy:${d.id}`).toString('base64url'));
+      cloud.resetStats();
+      const { body } = await small.query('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: disks }, token);
+      const legacy = (await (await fetch(`${cloud.legacyUrl}/_emulator/stats`)).json()) as { total: number };
+      expect(legacy.total).toBe(3);
+      expect(body.data!.nodes.filter((n: unknown) => n !== null)).toHaveLength(3);
+      expect(body.errors!.map((e) => e.extensions.mosaicCode)).toEqual(['MOSAIC_ERR_TOO_COSTLY', 'MOSAIC_ERR_TOO_COSTLY', 'MOSAIC_ERR_TOO_COSTLY']);
+    } finally {
+      await small.close();
+    }
+  });
+
   it.each([
     ['malformed JSON', '{"query": ', 'application/json', 400, 'MOSAIC_ERR_BAD_REQUEST'],
     ['a query that is not a string', '{"query": 1}', 'application/json', 400, 'MOSAIC_ERR_BAD_REQUEST'],
