@@ -6,16 +6,7 @@ import { garbled, statusError, transportError, upstreamMessage, upstreamRequestI
 import { retryDelayMs, retryLimit } from '../../datasources/http/retry-policy.ts';
 import { InflightGets } from '../../datasources/http/coalesce.ts';
 import { ERRORS, MosaicError } from '../../core/errors.ts';
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../helpers/deferred.ts';
 
 /** A got RequestError as got raises it for a failed connection, without a request behind it. */
 const gotError = (message: string, code: string) => new RequestError(message, { code }, undefined as unknown as Options);

@@ -9,17 +9,9 @@ import { perChunk } from '../../datasources/planner/per-chunk.ts';
 import { chunk, groupBy, mapLimit } from '../../core/collections.ts';
 import { chunkByUrlBytes, collectMarkerPages, hasNextLink, queryString, withQuery, type Page } from '../../datasources/http/pagination.ts';
 import type { Caller } from '../../core/caller.ts';
+import { deferred } from '../helpers/deferred.ts';
 
 /** A promise with its resolve and reject exposed. */
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** Lets every pending promise job (and their follow-ups) run. */
 async function settleMicrotasks(rounds = 10): Promise<void> {

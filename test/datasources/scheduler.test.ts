@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import DataLoader from 'dataloader';
 import { BatchScheduler, type SchedulerClock } from '../../datasources/planner/scheduler.ts';
+import { deferred } from '../helpers/deferred.ts';
 
 /** Timers with due times and a queue of immediates, moved only by advance() and runImmediates(). */
 class FakeClock implements SchedulerClock {
@@ -57,16 +58,6 @@ class FakeClock implements SchedulerClock {
   get pendingImmediates(): number {
     return this.immediates.length;
   }
-}
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** A dispatch function that records its runs in `log` under `name`. */

@@ -1,0 +1,11 @@
+// A promise with its resolve and reject in hand, for tests that settle upstream calls in a chosen order.
+
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
