@@ -22,6 +22,7 @@ export const ERRORS = {
   MOSAIC_ERR_TOO_MANY_DIRECTIVES: { code: 'BAD_USER_INPUT', message: 'The query uses more directives than the limit.' },
   MOSAIC_ERR_TOO_MANY_TOKENS: { code: 'BAD_USER_INPUT', message: 'The query is longer than the limit.' },
   MOSAIC_ERR_TOO_COSTLY: { code: 'BAD_USER_INPUT', message: 'The request needs more upstream calls than the limit.' },
+  MOSAIC_ERR_INTROSPECTION_OFF: { code: 'FORBIDDEN', message: 'Schema introspection is not available to this caller.' },
   MOSAIC_ERR_BAD_REQUEST: { code: 'BAD_USER_INPUT', message: 'The HTTP request is not a valid GraphQL request.' },
   MOSAIC_ERR_UNSUPPORTED_MEDIA_TYPE: { code: 'BAD_USER_INPUT', message: 'Unsupported media type.' },
   MOSAIC_ERR_BODY_TOO_LARGE: { code: 'BAD_USER_INPUT', message: 'The request body is too large.' },

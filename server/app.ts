@@ -9,7 +9,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Services } from './services.ts';
-import { createContext, type RequestContext } from './context.ts';
+import { createContext, tokenFromHeaders, type RequestContext } from './context.ts';
+import { BatchScheduler, UpstreamClient } from '../datasources/index.ts';
 import { buildSchema } from './schema.ts';
 import { formatError, isGraphQLError } from './format-error.ts';
 import { queryLimitsRule } from './query-limits.ts';
@@ -61,6 +62,20 @@ function integerErrorPaths(route: RouteOptions): void {
   route.schema = { ...route.schema, response: { ...(route.schema!.response as object), '2xx': { ...ok, properties } } };
 }
 
+/** security.introspection: `authenticated` asks Keystone (cached) whether the request's token is valid. */
+async function mayIntrospect(services: Services, headers: Record<string, string | string[] | undefined>): Promise<boolean> {
+  const rule = services.config.security.introspection;
+  if (rule !== 'authenticated') return rule === 'everyone';
+  const token = tokenFromHeaders(headers);
+  if (!token) return false;
+  try {
+    await services.keystone.validate(new UpstreamClient(services.stack, new BatchScheduler(0)), token);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function buildGateway(services: Services, options: GatewayOptions = {}): Promise<FastifyInstance> {
   const { config } = services;
   const runtime = options.runtime ?? config.server.runtime;
@@ -68,7 +83,10 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   const schema = buildSchema();
   const validationRules = [queryLimitsRule(config.server)];
   app.setErrorHandler(handleRequestError);
-  app.addHook('preValidation', requestGuard('/graphql', config.server.maxTokens));
+  app.addHook(
+    'preValidation',
+    requestGuard({ path: '/graphql', maxTokens: config.server.maxTokens, mayIntrospect: (request) => mayIntrospect(services, request.headers) }),
+  );
 
   if (runtime === 'mercurius') {
     app.addHook('onRoute', integerErrorPaths);

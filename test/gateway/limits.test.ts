@@ -77,8 +77,9 @@ describe.each(RUNTIMES)('limits over HTTP on %s', (runtime) => {
     await cloud?.close();
   });
 
-  const post = (body: string, contentType = 'application/json') =>
-    fetch(gw.url, { method: 'POST', headers: { 'content-type': contentType, 'x-auth-token': token }, body });
+  /** POSTs a raw body, with the admin's token unless another (or null: none) is given. */
+  const post = (body: string, contentType = 'application/json', as: string | null = token) =>
+    fetch(gw.url, { method: 'POST', headers: { 'content-type': contentType, ...(as ? { 'x-auth-token': as } : {}) }, body });
   const codeOf = async (res: Response) => ((await res.json()) as any).errors.map((e: any) => e.extensions.mosaicCode);
 
   it('refuses an alias flood before any upstream call', async () => {
@@ -101,6 +102,18 @@ describe.each(RUNTIMES)('limits over HTTP on %s', (runtime) => {
     const res = await post(JSON.stringify({ query: `{ ${'__typename '.repeat(1001)}}` }));
     expect(res.status).toBe(400);
     expect(await codeOf(res)).toEqual(['MOSAIC_ERR_TOO_MANY_TOKENS']);
+  });
+
+  it('lets only callers with a valid token introspect the schema; __typename stays open', async () => {
+    const anonymous = await post(JSON.stringify({ query: '{ __schema { queryType { name } } }' }), 'application/json', null);
+    expect(anonymous.status).toBe(400);
+    expect(await codeOf(anonymous)).toEqual(['MOSAIC_ERR_INTROSPECTION_OFF']);
+    const forged = await post(JSON.stringify({ query: '{ __type(name: "Host") { name } }' }), 'application/json', 'not-a-token');
+    expect(await codeOf(forged)).toEqual(['MOSAIC_ERR_INTROSPECTION_OFF']);
+    const typename = await post(JSON.stringify({ query: '{ __typename }' }), 'application/json', null);
+    expect(((await typename.json()) as any).data).toEqual({ __typename: 'Query' });
+    const { body } = await gw.query('{ __schema { queryType { name } } }', {}, token);
+    expect(body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 
   it('takes at most server.maxNodeIds ids in nodes()', async () => {

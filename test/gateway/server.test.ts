@@ -160,6 +160,7 @@ describe('config validation', () => {
     ['a fractional depth limit', { server: { maxDepth: 2.5 } }, '"server.maxDepth"'],
     ['a typo inside a section', { server: { prot: 4000 } }, '"server.prot"'],
     ['a misspelt batching option', { batching: { concurency: 4 } }, '"batching.concurency"'],
+    ['an unknown introspection rule', { security: { introspection: 'sometimes' } }, '"security.introspection"'],
     ['an unknown option of one upstream', { upstreams: { nova: { timeout: 10 } } }, '"upstreams.nova.timeout"'],
   ])('rejects %s, naming the option', (_, raw, path) => {
     expect(() => validateConfig(raw as Record<string, unknown>)).toThrow(ConfigError);
