@@ -29,8 +29,8 @@ export interface MosaicConfig {
   batching: { maxWaitMs: number; maxUrlBytes: number; concurrency: number };
   mongodb: { uri: string | null; database: string; timeoutMs: number };
   fleet: { cacheTtlMs: number };
-  /** Who may introspect the schema: callers with a valid token (default), everyone, or nobody. */
-  security: { introspection: 'authenticated' | 'everyone' | 'nobody' };
+  /** Who may introspect the schema, and who gets "Did you mean" hints: callers with a valid token (default), everyone, or nobody. */
+  security: { introspection: 'authenticated' | 'everyone' | 'nobody'; suggestions: 'authenticated' | 'everyone' | 'nobody' };
 }
 
 export class ConfigError extends Error {
@@ -92,7 +92,10 @@ const SECTIONS = {
   batching: { maxWaitMs: [50, int(0, 10_000)], maxUrlBytes: [4_000, int(512, 65_536)], concurrency: [16, int(1, 256)] },
   mongodb: { uri: [null, mongoUri], database: ['mosaic', nonEmptyString], timeoutMs: [3_000, int(0, 600_000)] },
   fleet: { cacheTtlMs: [10_000, int(0, 3_600_000)] },
-  security: { introspection: ['authenticated', oneOf('authenticated', 'everyone', 'nobody')] },
+  security: {
+    introspection: ['authenticated', oneOf('authenticated', 'everyone', 'nobody')],
+    suggestions: ['authenticated', oneOf('authenticated', 'everyone', 'nobody')],
+  },
 } as const satisfies Record<string, Record<string, Option<unknown>>>;
 
 const UPSTREAM_OPTIONS = { timeoutMs: [5_000, int(0, 600_000)], retries: [2, int(0, 5)] } as const satisfies Record<string, Option<number>>;

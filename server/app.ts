@@ -12,7 +12,7 @@ import type { Services } from './services.ts';
 import { createContext, tokenFromHeaders, type RequestContext } from './context.ts';
 import { BatchScheduler, UpstreamClient } from '../datasources/index.ts';
 import { buildSchema } from './schema.ts';
-import { formatError, isGraphQLError } from './format-error.ts';
+import { formatError, hideSuggestions, isGraphQLError } from './format-error.ts';
 import { queryLimitsRule } from './query-limits.ts';
 import { requestGuard } from './request-guard.ts';
 import { clientErrorOf, handleRequestError, requestErrorBody } from './request-errors.ts';
@@ -78,6 +78,9 @@ async function mayIntrospect(services: Services, headers: Record<string, string 
 
 export async function buildGateway(services: Services, options: GatewayOptions = {}): Promise<FastifyInstance> {
   const { config } = services;
+  /** security.suggestions: whether this request's errors may keep graphql-js's "Did you mean …?" hints. */
+  const suggest = (ctx: RequestContext | undefined) =>
+    config.security.suggestions === 'everyone' || (config.security.suggestions === 'authenticated' && !!ctx?.callerOrNull);
   const runtime = options.runtime ?? config.server.runtime;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: config.server.bodyLimitBytes });
   const schema = buildSchema();
@@ -97,7 +100,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       graphiql: false,
       context: contextFor(services) as never,
       validationRules,
-      errorFormatter: (execution: ExecutionResult & { errors: readonly GraphQLError[] }) => {
+      errorFormatter: (execution: ExecutionResult & { errors: readonly GraphQLError[] }, ctx?: RequestContext) => {
         // Mercurius routes a body Fastify could not parse through here too: answer it as the client error it is.
         const client = execution.errors.length === 1 ? clientErrorOf(execution.errors[0].originalError) : null;
         if (client) return { statusCode: client.status, response: requestErrorBody(client.error) };
@@ -105,7 +108,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
         const validationOnly = !execution.data && errors.every((e) => !e.path);
         return {
           statusCode: validationOnly ? 400 : 200,
-          response: { data: execution.data ?? null, errors: errors.map((e) => formatError(e).toJSON()) },
+          response: { data: execution.data ?? null, errors: errors.map((e) => hideSuggestions(formatError(e).toJSON(), suggest(ctx))) },
         };
       },
     } as never);
@@ -115,7 +118,20 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       validationRules,
       introspection: true,
       includeStacktraceInErrorResponses: false,
-      plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+      plugins: [
+        fastifyApolloDrainPlugin(app),
+        ApolloServerPluginLandingPageDisabled(),
+        {
+          // Apollo's formatError has no context: suggestions are taken out once the caller is known.
+          requestDidStart: async () => ({
+            willSendResponse: async ({ response, contextValue }) => {
+              if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+              const show = suggest(contextValue);
+              response.body.singleResult.errors = response.body.singleResult.errors.map((e) => hideSuggestions(e, show));
+            },
+          }),
+        },
+      ],
       formatError: (formatted, error) => (isGraphQLError(error) ? formatError(error).toJSON() : formatted),
     });
     await apollo.start();

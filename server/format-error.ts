@@ -42,3 +42,13 @@ export function formatError(error: GraphQLError): GraphQLError {
     extensions: { code: 'INTERNAL', mosaicCode: 'MOSAIC_ERR_INTERNAL' },
   });
 }
+
+/**
+ * graphql-js's validation messages name the fields and types a client almost typed ("Cannot query field "hots" on
+ * type "Zone". Did you mean "hosts"?"), which maps the schema for someone who may not introspect it
+ * (security.suggestions). Unless `show`, the hint is cut from the message.
+ */
+export function hideSuggestions<E extends { message: string }>(error: E, show: boolean): E {
+  if (show || !/ Did you mean /.test(error.message)) return error;
+  return { ...error, message: error.message.replace(/\s*Did you mean [^?]*\?\s*$/, '') };
+}

@@ -116,6 +116,14 @@ describe.each(RUNTIMES)('limits over HTTP on %s', (runtime) => {
     expect(body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 
+  it('keeps "Did you mean" hints from callers without a valid token', async () => {
+    const typo = JSON.stringify({ query: '{ zones { nmae } }' });
+    const anonymous = (await (await post(typo, 'application/json', null)).json()) as any;
+    expect(anonymous.errors[0].message).toBe('Cannot query field "nmae" on type "Zone".');
+    const known = (await (await post(typo)).json()) as any;
+    expect(known.errors[0].message).toBe('Cannot query field "nmae" on type "Zone". Did you mean "name"?');
+  });
+
   it('takes at most server.maxNodeIds ids in nodes()', async () => {
     const ids = Array.from({ length: 101 }, (_, i) => `id-${i}`);
     const { body } = await gw.query('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids }, token);
