@@ -22,8 +22,23 @@ export interface MosaicConfig {
     maxTokens: number;
     maxUpstreamCalls: number;
     maxNodeIds: number;
+    /** Estimated upstream records a query may touch, from learned list sizes (query-cost.ts); 0 = off. */
+    maxCost: number;
+    /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before the process exits. */
+    drainMs: number;
   };
-  keystone: { url: string; region: string; interface: CatalogInterface; tokenCacheMaxMs: number };
+  keystone: {
+    url: string;
+    region: string;
+    interface: CatalogInterface;
+    tokenCacheMaxMs: number;
+    /** Mosaic's own Keystone account, used only to read revocation events (empty = no account). */
+    serviceUser: string;
+    servicePassword: string;
+    serviceProject: string;
+    /** How often revocation events are read from Keystone; 0 = never (validated tokens are then cached ≤ 5 s). */
+    revocationPollMs: number;
+  };
   legacy: { url: string; apiKey: string };
   upstreams: Record<UpstreamName, { timeoutMs: number; retries: number }>;
   batching: { maxWaitMs: number; maxUrlBytes: number; concurrency: number };
@@ -31,7 +46,17 @@ export interface MosaicConfig {
   fleet: { cacheTtlMs: number };
   /** Who may introspect the schema, and who gets "Did you mean" hints: callers with a valid token (default), everyone, or nobody. */
   security: { introspection: 'authenticated' | 'everyone' | 'nobody'; suggestions: 'authenticated' | 'everyone' | 'nobody' };
+  /** A circuit breaker per upstream: open after `errorPercent` of at least `minCalls` calls in `windowMs` failed. */
+  breaker: { enabled: boolean; windowMs: number; minCalls: number; errorPercent: number; openMs: number };
+  /** Requests per caller (token's user, or client IP without one) per window; 0 = unlimited. */
+  rateLimit: { max: number; windowMs: number };
+  /** Shared state for replicas (token cache, revocations, fleet cache, rate limits); null = in process. */
+  redis: { url: string | null; keyPrefix: string };
+  /** pino log level; Prometheus /metrics; OpenTelemetry traces (`auto` = when OTEL_EXPORTER_OTLP_* is set). */
+  observability: { logLevel: LogLevel; metrics: boolean; tracing: 'auto' | 'on' | 'off' };
 }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -64,6 +89,7 @@ const httpUrl: Check = (v) => {
     return 'must be an http(s) URL';
   }
 };
+const redisUri: Check = (v) => (v === null || (typeof v === 'string' && /^rediss?:\/\//.test(v)) ? null : 'must be a redis:// URI');
 const mongoUri: Check = (v) => (v === null || (typeof v === 'string' && /^mongodb(\+srv)?:\/\//.test(v)) ? null : 'must be a mongodb:// URI');
 
 /** Every section's options with their defaults and checks: the one place an option is declared. */
@@ -81,12 +107,18 @@ const SECTIONS = {
     maxTokens: [5_000, int(100, 1_000_000)],
     maxUpstreamCalls: [500, int(1, 1_000_000)],
     maxNodeIds: [100, int(1, 10_000)],
+    maxCost: [50_000, int(0, 100_000_000)],
+    drainMs: [10_000, int(0, 600_000)],
   },
   keystone: {
     url: ['http://127.0.0.1:5000/v3', httpUrl],
     region: ['RegionOne', nonEmptyString],
     interface: ['public', oneOf('public', 'internal', 'admin')],
     tokenCacheMaxMs: [300_000, int(0, 300_000)],
+    serviceUser: ['', anyString],
+    servicePassword: ['', anyString],
+    serviceProject: ['service', nonEmptyString],
+    revocationPollMs: [2_000, int(0, 60_000)],
   },
   legacy: { url: ['http://127.0.0.1:8080', httpUrl], apiKey: ['', anyString] },
   batching: { maxWaitMs: [50, int(0, 10_000)], maxUrlBytes: [4_000, int(512, 65_536)], concurrency: [16, int(1, 256)] },
@@ -95,6 +127,20 @@ const SECTIONS = {
   security: {
     introspection: ['authenticated', oneOf('authenticated', 'everyone', 'nobody')],
     suggestions: ['authenticated', oneOf('authenticated', 'everyone', 'nobody')],
+  },
+  breaker: {
+    enabled: [true, boolean],
+    windowMs: [10_000, int(100, 600_000)],
+    minCalls: [20, int(1, 100_000)],
+    errorPercent: [50, int(1, 100)],
+    openMs: [5_000, int(10, 600_000)],
+  },
+  rateLimit: { max: [1_200, int(0, 10_000_000)], windowMs: [60_000, int(1_000, 3_600_000)] },
+  redis: { url: [null, redisUri], keyPrefix: ['mosaic:', nonEmptyString] },
+  observability: {
+    logLevel: ['info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')],
+    metrics: [true, boolean],
+    tracing: ['auto', oneOf('auto', 'on', 'off')],
   },
 } as const satisfies Record<string, Record<string, Option<unknown>>>;
 
@@ -167,6 +213,10 @@ export function validateConfig(raw: Raw): MosaicConfig {
     mongodb: section('mongodb'),
     fleet: section('fleet'),
     security: section('security'),
+    breaker: section('breaker'),
+    rateLimit: section('rateLimit'),
+    redis: section('redis'),
+    observability: section('observability'),
   };
   return deepFreeze(config as MosaicConfig);
 }

@@ -17,6 +17,10 @@ const ENV: [string, string[], (v: string) => unknown][] = [
   ['MOSAIC_LEGACY_URL', ['legacy', 'url'], String],
   ['MOSAIC_LEGACY_API_KEY', ['legacy', 'apiKey'], String],
   ['MONGODB_URI', ['mongodb', 'uri'], String],
+  ['MOSAIC_REDIS_URL', ['redis', 'url'], String],
+  ['MOSAIC_LOG_LEVEL', ['observability', 'logLevel'], String],
+  ['MOSAIC_KEYSTONE_SERVICE_USER', ['keystone', 'serviceUser'], String],
+  ['MOSAIC_KEYSTONE_SERVICE_PASSWORD', ['keystone', 'servicePassword'], String],
 ];
 
 export function applyEnv(raw: Raw, env: NodeJS.ProcessEnv = process.env): Raw {
