@@ -107,7 +107,7 @@ const SECTIONS = {
     maxTokens: [5_000, int(100, 1_000_000)],
     maxUpstreamCalls: [500, int(1, 1_000_000)],
     maxNodeIds: [100, int(1, 10_000)],
-    maxCost: [50_000, int(0, 100_000_000)],
+    maxCost: [250_000, int(0, 100_000_000)],
     drainMs: [10_000, int(0, 600_000)],
   },
   keystone: {

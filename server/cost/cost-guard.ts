@@ -1,0 +1,97 @@
+// The query-cost limit (server.maxCost) and the learning it rests on, attached to the schema's resolvers so that
+// both runtimes (Mercurius with graphql-jit, Apollo) apply it identically and to exactly the operation being run,
+// with its variables coerced:
+//  - every root field checks, once per request, the estimate of estimate-cost.ts against the limit before it
+//    resolves; past it, every root field fails with MOSAIC_ERR_TOO_COSTLY naming the estimate and the limit, and
+//    no upstream is called;
+//  - every list field reports the length it resolved to, so the next estimate for this tenant scope uses what the
+//    cloud really holds (datasources/planner/cardinality.ts).
+import { defaultFieldResolver, getNullableType, isListType, isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { MosaicError } from '../../core/errors.ts';
+import { tenantScope, type Caller } from '../../core/caller.ts';
+import { observeLength, type CardinalityStats, type ListStat } from '../../datasources/planner/cardinality.ts';
+import { estimateCost } from './estimate-cost.ts';
+
+/** What the guard reads from the request context. */
+interface CostContext {
+  callerOrNull: Caller | null;
+  services: { cardinality: CardinalityStats; config: { server: { maxCost: number } } };
+}
+
+interface RequestCost {
+  table: Map<string, ListStat>;
+  /** The estimate, or the refusal every root field answers with. */
+  verdict?: number | MosaicError;
+}
+
+const perRequest = new WeakMap<object, RequestCost>();
+const guarded = new WeakSet<GraphQLSchema>();
+
+function requestCost(ctx: CostContext): RequestCost {
+  let entry = perRequest.get(ctx);
+  if (!entry) {
+    const scope = ctx.callerOrNull ? tenantScope(ctx.callerOrNull) : 'anonymous';
+    entry = { table: ctx.services.cardinality.scope(scope) };
+    perRequest.set(ctx, entry);
+  }
+  return entry;
+}
+
+function check(ctx: CostContext, info: GraphQLResolveInfo): void {
+  const entry = requestCost(ctx);
+  if (entry.verdict === undefined) {
+    const limit = ctx.services.config.server.maxCost;
+    const table = entry.table;
+    const cost =
+      limit === 0
+        ? 0
+        : estimateCost({
+            schema: info.schema,
+            operation: info.operation,
+            fragments: info.fragments,
+            variables: info.variableValues,
+            learned: (coordinate) => table.get(coordinate)?.mean,
+          });
+    entry.verdict =
+      limit > 0 && cost > limit
+        ? new MosaicError('MOSAIC_ERR_TOO_COSTLY', `This query would fetch about ${Math.round(cost)} values; the limit is ${limit} (server.maxCost).`)
+        : cost;
+  }
+  if (entry.verdict instanceof MosaicError) throw entry.verdict;
+}
+
+const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as Promise<unknown> | null)?.then === 'function';
+
+/** Wraps the schema's root and list resolvers once; the schema is shared by every gateway in the process. */
+export function guardCost(schema: GraphQLSchema): GraphQLSchema {
+  if (guarded.has(schema)) return schema;
+  guarded.add(schema);
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean));
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      let resolve = field.resolve ?? defaultFieldResolver;
+      if (isListType(getNullableType(field.type))) {
+        const coordinate = `${type.name}.${field.name}`;
+        const inner = resolve;
+        const observe = (value: unknown, ctx: CostContext) => {
+          if (Array.isArray(value)) observeLength(requestCost(ctx).table, coordinate, value.length);
+          return value;
+        };
+        resolve = (source, args, ctx: CostContext, info) => {
+          const value = inner(source, args, ctx, info);
+          return isPromise(value) ? value.then((v) => observe(v, ctx)) : observe(value, ctx);
+        };
+      }
+      if (roots.has(type)) {
+        const inner = resolve;
+        resolve = (source, args, ctx: CostContext, info) => {
+          check(ctx, info);
+          return inner(source, args, ctx, info);
+        };
+      }
+      if (resolve !== defaultFieldResolver) field.resolve = resolve;
+    }
+  }
+  return schema;
+}

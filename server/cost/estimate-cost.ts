@@ -1,0 +1,108 @@
+// What an operation will fetch, estimated before anything runs: the number of values its answer will hold
+// (each object and each leaf counts one), with every list multiplied by the length it is expected to have. A
+// list's length comes from, in order: the ids it was asked for (`nodes(ids:)`), the `first` of the connection
+// above it (capping what was learned), what this tenant scope's answers have shown (datasources/planner/
+// cardinality.ts), or a prior for lists never seen. The walk is linear in the document: each fragment is costed
+// once per cap and its figure reused wherever it is spread (cost(F, under m parents) = m × cost(F)), so chains of
+// fragments spreading each other twice cost no more to estimate than to read. Aliases count separately (they are
+// bounded by server.maxAliases); abstract selections add up every type condition (an upper bound).
+import {
+  Kind,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  valueFromASTUntyped,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+
+/** Length assumed for a list no answer of this scope has shown yet. */
+export const PRIOR_LIST_LENGTH = 10;
+const CAP = 1e15;
+
+export interface CostInput {
+  schema: GraphQLSchema;
+  operation: OperationDefinitionNode;
+  fragments: Record<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+  /** The learned mean length of list `Type.field`, or undefined. */
+  learned(coordinate: string): number | undefined;
+}
+
+export function estimateCost({ schema, operation, fragments, variables, learned }: CostInput): number {
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
+  if (!root) return 0;
+  const memo = new Map<string, number>();
+  const inProgress = new Set<string>();
+
+  const argument = (node: FieldNode, name: string): unknown => {
+    const arg = node.arguments?.find((a) => a.name.value === name);
+    return arg ? valueFromASTUntyped(arg.value, variables) : undefined;
+  };
+
+  /** Expected length of list field `field` of `parent`, under the `first` of the connection above (`cap`). */
+  const listLength = (parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>, node: FieldNode, cap: number | undefined): number => {
+    const ids = argument(node, 'ids');
+    if (Array.isArray(ids)) return ids.length;
+    const seen = learned(`${parent.name}.${field.name}`);
+    const expected = seen ?? PRIOR_LIST_LENGTH;
+    return cap === undefined ? expected : seen === undefined ? cap : Math.min(cap, expected);
+  };
+
+  const fragmentCost = (name: string, cap: number | undefined): number => {
+    const key = `${name}|${cap ?? ''}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const fragment = fragments[name];
+    const type = fragment && schema.getType(fragment.typeCondition.name.value);
+    if (!fragment || !isCompositeType(type) || inProgress.has(key)) return 0;
+    inProgress.add(key);
+    const cost = selectionCost(fragment.selectionSet, type, cap);
+    inProgress.delete(key);
+    memo.set(key, cost);
+    return cost;
+  };
+
+  /** Values one object of type `parent` contributes with this selection. */
+  const selectionCost = (set: SelectionSetNode, parent: GraphQLCompositeType, cap: number | undefined): number => {
+    let total = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FRAGMENT_SPREAD) total += fragmentCost(sel.name.value, cap);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const type = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
+        if (isCompositeType(type)) total += selectionCost(sel.selectionSet, type, cap);
+      } else {
+        total += fieldCost(sel, parent, cap);
+      }
+      if (total >= CAP) return CAP;
+    }
+    return total;
+  };
+
+  const fieldCost = (node: FieldNode, parent: GraphQLCompositeType, cap: number | undefined): number => {
+    const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[node.name.value] : undefined;
+    if (!field) return 1; // __typename, or introspection (bounded by its own rules)
+    const many = isListType(getNullableType(field.type)) ? listLength(parent, field, node, cap) : 1;
+    const type = getNamedType(field.type);
+    if (!node.selectionSet || !isCompositeType(type)) return many;
+    // A connection's `first` bounds the lists directly below it (edges, nodes).
+    const first = argument(node, 'first');
+    const inner = selectionCost(node.selectionSet, type, typeof first === 'number' && first >= 0 ? first : undefined);
+    return Math.min(CAP, many * (1 + inner));
+  };
+
+  return selectionCost(operation.selectionSet, root, undefined);
+}

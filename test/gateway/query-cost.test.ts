@@ -1,0 +1,120 @@
+// The query-cost limit (server.maxCost): what a query will fetch is estimated from the list lengths this tenant
+// scope's answers have shown, before any upstream call, on both runtimes — so the host ↔ instances cycle is
+// refused at once while the whole fleet tree, which costs what the cloud really holds, runs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSchema, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
+import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { readTypeDefs } from '../../server/schema.ts';
+import { estimateCost, PRIOR_LIST_LENGTH } from '../../server/cost/estimate-cost.ts';
+
+const schema = buildSchema(readTypeDefs());
+
+function cost(query: string, learned: Record<string, number> = {}, variables: Record<string, unknown> = {}): number {
+  const doc = parse(query);
+  const operation = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+  const fragments = Object.fromEntries(
+    doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((f) => [f.name.value, f]),
+  );
+  return estimateCost({ schema, operation, fragments, variables, learned: (c) => learned[c] });
+}
+
+/** The cycle an admin could walk within the depth limit: instances → host → instances → … */
+const CYCLE = '{ zones { hosts { instances { host { instances { host { instances { host { instances { name } } } } } } } } } }';
+
+describe('estimateCost', () => {
+  it('multiplies each list by its learned length: one value per object and per leaf', () => {
+    const learned = { 'Query.zones': 2, 'Zone.hosts': 3, 'Host.instances': 4 };
+    // zones: 2 × (1 + name 1 + hosts 3 × (1 + hostname 1 + instances 4 × (1 + name 1)))
+    expect(cost('{ zones { name hosts { hostname instances { name } } } }', learned)).toBe(2 * (1 + 1 + 3 * (1 + 1 + 4 * 2)));
+  });
+
+  it('assumes a prior length for lists no answer has shown', () => {
+    expect(cost('{ zones { name } }')).toBe(PRIOR_LIST_LENGTH * 2);
+  });
+
+  it('counts the ids asked for and caps a connection by its first', () => {
+    expect(cost('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', {}, { ids: ['a', 'b', 'c'] })).toBe(3 * 2);
+    // The connection object (1) + pageInfo… no: nodes capped by first: 5 even though 40 were seen per page.
+    expect(cost('{ instances(first: 5) { nodes { name } } }', { 'InstanceConnection.nodes': 40 })).toBe(1 + 5 * 2);
+    expect(cost('{ instances(first: 50) { nodes { name } } }', { 'InstanceConnection.nodes': 12 })).toBe(1 + 12 * 2);
+  });
+
+  it('costs a fragment once wherever it is spread, so a doubling chain is estimated at once', () => {
+    const levels = 60;
+    const fragments = Array.from({ length: levels }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`);
+    const query = `query { ...F0 }\n${fragments.join('\n')}\nfragment F${levels} on Query { zones { name } }`;
+    expect(cost(query, { 'Query.zones': 1 })).toBeGreaterThan(1e15 - 1);
+  });
+
+  it('grows by the fan-out at every turn of a cycle', () => {
+    const learned = { 'Query.zones': 3, 'Zone.hosts': 10, 'Host.instances': 10 };
+    expect(cost(CYCLE, learned)).toBeGreaterThan(3 * 10 * 10 ** 4);
+  });
+});
+
+describe.each(RUNTIMES)('the cost limit over HTTP on %s', (runtime) => {
+  let cloud: DemoCloud;
+  let gw: TestGateway;
+  let admin: string;
+  const stats = async () => {
+    const totals = await Promise.all(
+      ['nova', 'legacy', 'cinder', 'glance'].map(
+        async (s) => (await (await fetch(`${cloud.urls[s as 'nova']}/_emulator/stats`)).json()) as { total: number },
+      ),
+    );
+    return totals.reduce((sum, t) => sum + t.total, 0);
+  };
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    gw = await startTestGateway(cloud, runtime, { server: { port: 0, runtime, maxCost: 3_000 } });
+    admin = (await issueToken(cloud, 'admin')).token;
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await cloud?.close();
+  });
+
+  it('learns what each list holds from the answers, then refuses the cycle before any upstream call', async () => {
+    // Cold, every list is estimated at the prior: 10 × (1 + 10 × (1 + 10 × 2)) = 2110 values, under the limit.
+    const first = await gw.query('{ zones { hosts { instances { name } } } }', {}, admin);
+    expect(first.body.errors).toBeUndefined();
+    // Learned: what each zone and host of this cloud holds — so the deeper tree now fits too.
+    const tree = await gw.query('{ zones { name hosts { hostname instances { name disks { sizeGb } } } } }', {}, admin);
+    expect(tree.body.errors).toBeUndefined();
+    expect(tree.body.data.zones.length).toBe(cloud.cloud.zones.length);
+
+    cloud.resetStats();
+    const { status, body } = await gw.query(CYCLE, {}, admin);
+    expect(await stats()).toBe(0);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ zones: null });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', mosaicCode: 'MOSAIC_ERR_TOO_COSTLY' });
+    expect(body.errors![0].message).toMatch(/^This query would fetch about \d+ values; the limit is 3000 \(server\.maxCost\)\.$/);
+    const estimate = Number(/about (\d+)/.exec(body.errors![0].message)![1]);
+    // Exactly what the answers showed (means over fewer than 50 lists are plain means).
+    const zones = tree.body.data.zones as { hosts: { instances: unknown[] }[] }[];
+    const hosts = zones.flatMap((z) => z.hosts);
+    const instances = hosts.flatMap((h) => h.instances);
+    const learned = { 'Query.zones': zones.length, 'Zone.hosts': hosts.length / zones.length, 'Host.instances': instances.length / hosts.length };
+    expect(Math.abs(estimate - cost(CYCLE, learned))).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses every root field of a costly operation and leaves the next request alone', async () => {
+    const { body } = await gw.query(`{ cheap: zones { name } ${CYCLE.slice(1, -1)} }`, {}, admin);
+    expect(body.data).toEqual({ cheap: null, zones: null });
+    expect(body.errors!.map((e) => e.extensions.mosaicCode)).toEqual(['MOSAIC_ERR_TOO_COSTLY', 'MOSAIC_ERR_TOO_COSTLY']);
+    const next = await gw.query('{ viewer { userName } }', {}, admin);
+    expect(next.body).toEqual({ data: { viewer: { userName: 'admin' } } });
+  });
+
+  it('keeps what one tenant scope learned out of another’s estimates', async () => {
+    const alice = (await issueToken(cloud, 'alice')).token;
+    // Cold for alice: every list at the prior, so the tree is estimated at 10 × 10 × 10 per level, over the limit.
+    const { body } = await gw.query('{ zones { hosts { instances { name disks { sizeGb } } } } }', {}, alice);
+    expect(body.errors![0].extensions.mosaicCode).toBe('MOSAIC_ERR_TOO_COSTLY');
+    expect(body.errors![0].message).toContain(`about ${cost('{ zones { hosts { instances { name disks { sizeGb } } } } }')} values`);
+  });
+});
