@@ -6,7 +6,15 @@
 //    no upstream is called;
 //  - every list field reports the length it resolved to, so the next estimate for this tenant scope uses what the
 //    cloud really holds (datasources/planner/cardinality.ts).
-import { defaultFieldResolver, getNullableType, isListType, isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  getNullableType,
+  isListType,
+  isObjectType,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
 import { MosaicError } from '../../core/errors.ts';
 import { tenantScope, type Caller } from '../../core/caller.ts';
 import { observeLength, type CardinalityStats, type ListStat } from '../../datasources/planner/cardinality.ts';
@@ -70,7 +78,7 @@ export function guardCost(schema: GraphQLSchema): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      let resolve = field.resolve ?? defaultFieldResolver;
+      let resolve = (field.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, CostContext>;
       if (isListType(getNullableType(field.type))) {
         const coordinate = `${type.name}.${field.name}`;
         const inner = resolve;
@@ -90,7 +98,7 @@ export function guardCost(schema: GraphQLSchema): GraphQLSchema {
           return inner(source, args, ctx, info);
         };
       }
-      if (resolve !== defaultFieldResolver) field.resolve = resolve;
+      if (resolve !== defaultFieldResolver) field.resolve = resolve as GraphQLFieldResolver<unknown, unknown>;
     }
   }
   return schema;
