@@ -18,6 +18,9 @@ export interface GatewayChildOptions {
   keystoneUrl: string;
   legacyUrl: string;
   legacyApiKey: string;
+  /** The cloud's Keystone service account, for revocation events; without it cached tokens are re-validated every 4.5 s. */
+  keystoneServiceUser?: string;
+  keystoneServicePassword?: string;
   fleetCacheTtlMs: number;
   mongoUri?: string | null;
   mongoDatabase?: string;
@@ -43,9 +46,16 @@ async function main() {
       graphiql: false,
       ...(options.variant === 'naive' ? { maxUpstreamCalls: 1_000_000 } : {}),
     },
-    keystone: { url: options.keystoneUrl },
+    keystone: { url: options.keystoneUrl, serviceUser: options.keystoneServiceUser ?? '', servicePassword: options.keystoneServicePassword ?? '' },
     legacy: { url: options.legacyUrl, apiKey: options.legacyApiKey },
     fleet: { cacheTtlMs: options.fleetCacheTtlMs },
+    // One load generator with one token per workload sends thousands of requests a minute: a per-caller limit
+    // would measure the limiter, not the gateway.
+    rateLimit: { max: 0 },
+    // Production defaults for what runs per request — /metrics on, tracing as the environment says (`auto`: set
+    // OTEL_EXPORTER_OTLP_ENDPOINT to measure it) — but warn-level logs: two info lines per request would measure
+    // stdout and fill the bench's terminal, while a warning (a breaker opening) should still show.
+    observability: { logLevel: 'warn' },
   });
   let metering = null;
   if (options.mongoUri) {

@@ -41,9 +41,10 @@ export interface CodeVersion {
 
 export function codeVersion(): CodeVersion {
   const git = (args: string[]) =>
-    execFileSync('git', args, { cwd: path.join(BENCH_DIR, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // Trailing whitespace only: a porcelain line starts with its status column, which may be a space (" M path").
+    execFileSync('git', args, { cwd: path.join(BENCH_DIR, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
   try {
-    const uncommitted = git(['status', '--porcelain', '--', 'datasources', 'resolvers', 'server', 'schema'])
+    const uncommitted = git(['status', '--porcelain', '--', 'core', 'datasources', 'resolvers', 'server', 'schema'])
       .split('\n')
       .filter(Boolean)
       .map((l) => l.slice(3));

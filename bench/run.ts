@@ -6,7 +6,7 @@
 // Writes bench/results/<date>-<size>[-quick].json, prints the markdown tables, and on a full `small` or
 // `medium` run refreshes the tables in bench/README.md.
 import { parseArgs } from 'node:util';
-import { buildCloud } from '../subgraphs/seed/build-cloud.ts';
+import { buildCloud, DEMO_SERVICE_USER } from '../subgraphs/seed/build-cloud.ts';
 import type { CloudSize } from '../subgraphs/seed/types.ts';
 import { loadWorkloads, type CallerName } from './workloads.ts';
 import { computeFloors } from './floors.ts';
@@ -122,6 +122,10 @@ try {
         keystoneUrl: cloud.info.keystoneUrl,
         legacyUrl: cloud.info.legacyUrl,
         legacyApiKey: cloud.info.legacyApiKey,
+        // Production runs with a service account reading revocation events; without one, tokens are re-validated
+        // every 4.5 s, which is not what users run.
+        keystoneServiceUser: DEMO_SERVICE_USER.name,
+        keystoneServicePassword: DEMO_SERVICE_USER.password,
         fleetCacheTtlMs,
         mongoUri: cloud.info.mongoUri,
         mongoDatabase: cloud.info.mongoDatabase,

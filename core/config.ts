@@ -45,7 +45,14 @@ export interface MosaicConfig {
   mongodb: { uri: string | null; database: string; timeoutMs: number };
   fleet: { cacheTtlMs: number };
   /** Who may introspect the schema, and who gets "Did you mean" hints: callers with a valid token (default), everyone, or nobody. */
-  security: { introspection: 'authenticated' | 'everyone' | 'nobody'; suggestions: 'authenticated' | 'everyone' | 'nobody' };
+  security: {
+    introspection: 'authenticated' | 'everyone' | 'nobody';
+    suggestions: 'authenticated' | 'everyone' | 'nobody';
+    /** `enforce`: only registered documents run (administrators excepted); `off`: any document runs. */
+    trustedOperations: 'off' | 'enforce';
+    /** Automatic persisted queries: any client may register a document by sending it with its hash (development). */
+    apq: boolean;
+  };
   /** A circuit breaker per upstream: open after `errorPercent` of at least `minCalls` calls in `windowMs` failed. */
   breaker: { enabled: boolean; windowMs: number; minCalls: number; errorPercent: number; openMs: number };
   /** Requests per caller (token's user, or client IP without one) per window; 0 = unlimited. */
@@ -127,6 +134,8 @@ const SECTIONS = {
   security: {
     introspection: ['authenticated', oneOf('authenticated', 'everyone', 'nobody')],
     suggestions: ['authenticated', oneOf('authenticated', 'everyone', 'nobody')],
+    trustedOperations: ['off', oneOf('off', 'enforce')],
+    apq: [false, boolean],
   },
   breaker: {
     enabled: [true, boolean],
@@ -218,5 +227,13 @@ export function validateConfig(raw: Raw): MosaicConfig {
     redis: section('redis'),
     observability: section('observability'),
   };
+  if (config.security.trustedOperations === 'enforce' && config.security.apq) {
+    throw new ConfigError(
+      'config: "security.apq" must be false when "security.trustedOperations" is enforce (any client could register any document)',
+    );
+  }
+  if (config.security.trustedOperations === 'enforce' && !config.mongodb.uri) {
+    throw new ConfigError('config: "security.trustedOperations: enforce" needs "mongodb.uri" (the registry of operations lives in MongoDB)');
+  }
   return deepFreeze(config as MosaicConfig);
 }

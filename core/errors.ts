@@ -22,6 +22,8 @@ export const ERRORS = {
   MOSAIC_ERR_TOO_MANY_DIRECTIVES: { code: 'BAD_USER_INPUT', message: 'The query uses more directives than the limit.' },
   MOSAIC_ERR_TOO_MANY_TOKENS: { code: 'BAD_USER_INPUT', message: 'The query is longer than the limit.' },
   MOSAIC_ERR_TOO_COSTLY: { code: 'BAD_USER_INPUT', message: 'The request would fetch more than the limit allows.' },
+  MOSAIC_ERR_PERSISTED_QUERY_NOT_FOUND: { code: 'BAD_USER_INPUT', message: 'PersistedQueryNotFound' },
+  MOSAIC_ERR_UNTRUSTED_OPERATION: { code: 'FORBIDDEN', message: 'Only registered operations run here.' },
   MOSAIC_ERR_RATE_LIMITED: { code: 'FORBIDDEN', message: 'Too many requests from this caller; retry after the time in Retry-After.' },
   MOSAIC_ERR_CSRF: { code: 'BAD_USER_INPUT', message: 'This request could be a cross-site request forgery.' },
   MOSAIC_ERR_METHOD_NOT_ALLOWED: { code: 'BAD_USER_INPUT', message: 'This HTTP method cannot run this operation.' },

@@ -23,7 +23,8 @@ async function main() {
     { ...process.env, MONGODB_URI: process.env.MONGODB_URI ?? '' },
     {
       ...serverOverrides(values),
-      keystone: { url: cloud.keystoneUrl },
+      // The demo cloud's service account reads revocation events: a token revoked at Keystone stops within 5 s.
+      keystone: { url: cloud.keystoneUrl, serviceUser: cloud.keystoneServiceUser, servicePassword: cloud.keystoneServicePassword },
       legacy: { url: cloud.legacyUrl, apiKey: cloud.legacyApiKey },
     },
   );

@@ -5,6 +5,7 @@ import type { MosaicConfig } from '../core/config.ts';
 import type { MosaicError } from '../core/errors.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
 import type { FleetRecord } from './fleet-stats.ts';
+import type { DocumentStore } from '../datasources/persisted/document-store.ts';
 import type { KeystoneAuth, Loaders, MetricLoaders, UpstreamClient } from '../datasources/index.ts';
 
 /** The long-lived parts resolvers use: config, the token validator (for login) and the dashboard cache. */
@@ -13,6 +14,8 @@ export interface GraphServices {
   keystone: KeystoneAuth;
   /** Dashboard results per tenant scope, for fleet.cacheTtlMs. */
   fleetCache: TtlCache<FleetRecord>;
+  /** Persisted operations (trusted documents), for `registerOperation`. */
+  documents: DocumentStore;
 }
 
 export interface GraphContext {

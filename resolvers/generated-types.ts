@@ -220,6 +220,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Exchanges a username and password for a Keystone token scoped to a project (the caller's own when omitted). */
   login: LoginResult;
+  /** Registers a document as a trusted operation (administrators only); clients then send its documentId instead of the text. */
+  registerOperation: RegisteredOperation;
 };
 
 
@@ -227,6 +229,11 @@ export type MutationLoginArgs = {
   password: Scalars['String']['input'];
   project?: InputMaybe<Scalars['String']['input']>;
   username: Scalars['String']['input'];
+};
+
+
+export type MutationRegisterOperationArgs = {
+  document: Scalars['String']['input'];
 };
 
 /** An object with an opaque global id that `node(id)` resolves. */
@@ -322,6 +329,17 @@ export type Region = {
   __typename?: 'Region';
   name: Scalars['String']['output'];
   zones?: Maybe<Array<Zone>>;
+};
+
+/** A persisted operation: a document registered under the SHA-256 of its text. */
+export type RegisteredOperation = {
+  __typename?: 'RegisteredOperation';
+  /** False when the same text was already registered. */
+  created: Scalars['Boolean']['output'];
+  /** Send it as `documentId` (or as the APQ extension's sha256Hash without the prefix). */
+  documentId: Scalars['String']['output'];
+  /** The name of the document's first operation, when it has one. */
+  name?: Maybe<Scalars['String']['output']>;
 };
 
 /** Aggregates of a resource's metering over a window of whole minutes. */
@@ -518,6 +536,7 @@ export type ResolversTypes = {
   Project: ResolverTypeWrapper<ProjectModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Region: ResolverTypeWrapper<RegionRecord>;
+  RegisteredOperation: ResolverTypeWrapper<RegisteredOperation>;
   ResourceMetrics: ResolverTypeWrapper<ResourceMetricsRecord>;
   StatusCount: ResolverTypeWrapper<StatusCount>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -554,6 +573,7 @@ export type ResolversParentTypes = {
   Project: ProjectModel;
   Query: Record<PropertyKey, never>;
   Region: RegionRecord;
+  RegisteredOperation: RegisteredOperation;
   ResourceMetrics: ResourceMetricsRecord;
   StatusCount: StatusCount;
   String: Scalars['String']['output'];
@@ -561,6 +581,12 @@ export type ResolversParentTypes = {
   Zone: ZoneModel;
   ZoneStats: ZoneStatsRecord;
 };
+
+export type ListSizeDirectiveArgs = {
+  assumedSize?: Maybe<Scalars['Int']['input']>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -692,6 +718,7 @@ export type LoginResultResolvers<ContextType = GraphContext, ParentType extends 
 
 export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   login?: Resolver<ResolversTypes['LoginResult'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
+  registerOperation?: Resolver<ResolversTypes['RegisteredOperation'], ParentType, ContextType, RequireFields<MutationRegisterOperationArgs, 'document'>>;
 };
 
 export type NodeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
@@ -742,6 +769,12 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
 export type RegionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Region'] = ResolversParentTypes['Region']> = {
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   zones?: Resolver<Maybe<Array<ResolversTypes['Zone']>>, ParentType, ContextType>;
+};
+
+export type RegisteredOperationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['RegisteredOperation'] = ResolversParentTypes['RegisteredOperation']> = {
+  created?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  documentId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ResourceMetricsResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ResourceMetrics'] = ResolversParentTypes['ResourceMetrics']> = {
@@ -818,6 +851,7 @@ export type Resolvers<ContextType = GraphContext> = {
   Project?: ProjectResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Region?: RegionResolvers<ContextType>;
+  RegisteredOperation?: RegisteredOperationResolvers<ContextType>;
   ResourceMetrics?: ResourceMetricsResolvers<ContextType>;
   StatusCount?: StatusCountResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
@@ -825,3 +859,6 @@ export type Resolvers<ContextType = GraphContext> = {
   ZoneStats?: ZoneStatsResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GraphContext> = {
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
+};

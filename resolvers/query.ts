@@ -7,6 +7,7 @@ import { resolveNode, resolveNodes } from './node.ts';
 import { instanceConnection } from './instance-connection.ts';
 import { computeFleet } from './fleet-stats.ts';
 import { requireAdmin } from './authorize.ts';
+import { registerOperation } from './register-operation.ts';
 
 /** Accepts a global Instance id or a bare Nova UUID (what consoles and SDKs usually hold). */
 const instanceKey = (id: string) =>
@@ -50,4 +51,5 @@ export const Mutation: MutationResolvers = {
     const caller = await ctx.services.keystone.login(ctx.upstream, username, password, project ?? undefined);
     return { token: caller.token, expiresAt: caller.expiresAt, viewer: caller };
   },
+  registerOperation: (_, { document }, ctx, info) => registerOperation(info.schema, ctx.services.documents, ctx.caller, document),
 };

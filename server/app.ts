@@ -3,6 +3,7 @@
 // /healthz, /readyz and an offline GraphiQL page.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import { setMaxListeners } from 'node:events';
+import type { DestinationStream } from 'pino';
 import mercurius from 'mercurius';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -12,18 +13,26 @@ import type { Services } from './services.ts';
 import { createContext, tokenFromHeaders, type RequestContext } from './context.ts';
 import { BatchScheduler, UpstreamClient } from '../datasources/index.ts';
 import { buildSchema } from './schema.ts';
+import { guardCost } from './cost/cost-guard.ts';
 import { formatError, hideSuggestions, isGraphQLError } from './format-error.ts';
 import { queryLimitsRule } from './query-limits.ts';
 import { requestGuard } from './request-guard.ts';
+import { rateLimitHook } from './rate-limit.ts';
+import { graphqlOverHttp } from './http-protocol.ts';
+import { CSRF_PREFLIGHT_HEADERS } from './csrf.ts';
 import { clientErrorOf, handleRequestError, requestErrorBody } from './request-errors.ts';
 import { registerGraphiql } from './graphiql.ts';
 import { readiness } from './readiness.ts';
+import { loggingOptions } from './observability/logger.ts';
+import { registerObservability } from './observability/register.ts';
 import type { Runtime } from '../core/config.ts';
 
 export interface GatewayOptions {
   runtime?: Runtime;
-  /** Fastify's request logging; off by default (the benchmark measures the gateway, not its logger). */
-  logger?: boolean;
+  /** Where log lines go (stdout by default; the level is observability.logLevel). Tests pass a stream to read them. */
+  logStream?: DestinationStream;
+  /** The OTLP/HTTP traces URL, instead of the OTEL_EXPORTER_OTLP_* variables (tests point it at their receiver). */
+  tracesUrl?: string;
 }
 
 /** Aborts the request's upstream calls when the client goes away before the answer is sent. */
@@ -38,7 +47,7 @@ export function abortSignalFor(reply: FastifyReply): AbortSignal {
 }
 
 const contextFor = (services: Services) => (request: FastifyRequest, reply: FastifyReply) =>
-  createContext(services, request.headers, abortSignalFor(reply));
+  createContext(services, request.headers, abortSignalFor(reply), request.id);
 
 /** Mercurius wraps validation failures in one error holding the list; flatten it, then format each. */
 function flattenErrors(errors: readonly GraphQLError[]): GraphQLError[] {
@@ -62,6 +71,17 @@ function integerErrorPaths(route: RouteOptions): void {
   route.schema = { ...route.schema, response: { ...(route.schema!.response as object), '2xx': { ...ok, properties } } };
 }
 
+/** Whether the request's token is valid and an administrator's (asked by Keystone, cached). */
+async function isAdmin(services: Services, headers: Record<string, string | string[] | undefined>): Promise<boolean> {
+  const token = tokenFromHeaders(headers);
+  if (!token) return false;
+  try {
+    return (await services.keystone.validate(new UpstreamClient(services.stack, new BatchScheduler(0)), token)).isAdmin;
+  } catch {
+    return false;
+  }
+}
+
 /** security.introspection: `authenticated` asks Keystone (cached) whether the request's token is valid. */
 async function mayIntrospect(services: Services, headers: Record<string, string | string[] | undefined>): Promise<boolean> {
   const rule = services.config.security.introspection;
@@ -82,10 +102,25 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   const suggest = (ctx: RequestContext | undefined) =>
     config.security.suggestions === 'everyone' || (config.security.suggestions === 'authenticated' && !!ctx?.callerOrNull);
   const runtime = options.runtime ?? config.server.runtime;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: config.server.bodyLimitBytes });
-  const schema = buildSchema();
+  const app = Fastify({ ...loggingOptions(config.observability.logLevel, options.logStream), bodyLimit: config.server.bodyLimitBytes });
+  // First, so its hooks see every request, also those a later hook answers early (server/observability/register.ts).
+  registerObservability(app, config, { graphqlPath: '/graphql', tracesUrl: options.tracesUrl });
+  const schema = guardCost(buildSchema());
   const validationRules = [queryLimitsRule(config.server)];
   app.setErrorHandler(handleRequestError);
+  // First of all, before the body is even read: callers over their budget cost nothing more (rate-limit.ts).
+  if (config.rateLimit.max > 0) app.addHook('onRequest', rateLimitHook(services, '/graphql'));
+  // Before requestGuard and either runtime: methods, CSRF, media types and the request's shape, alike for both.
+  graphqlOverHttp(app, {
+    path: '/graphql',
+    maxTokens: config.server.maxTokens,
+    trusted: {
+      mode: config.security.trustedOperations,
+      apq: config.security.apq,
+      store: services.documents,
+      isAdmin: (request) => isAdmin(services, request.headers),
+    },
+  });
   app.addHook(
     'preValidation',
     requestGuard({ path: '/graphql', maxTokens: config.server.maxTokens, mayIntrospect: (request) => mayIntrospect(services, request.headers) }),
@@ -106,10 +141,12 @@ export async function buildGateway(services: Services, options: GatewayOptions =
         if (client) return { statusCode: client.status, response: requestErrorBody(client.error) };
         const errors = flattenErrors(execution.errors);
         const validationOnly = !execution.data && errors.every((e) => !e.path);
-        return {
-          statusCode: validationOnly ? 400 : 200,
-          response: { data: execution.data ?? null, errors: errors.map((e) => hideSuggestions(formatError(e).toJSON(), suggest(ctx))) },
-        };
+        const formatted = errors.map((e) => hideSuggestions(formatError(e).toJSON(), suggest(ctx)));
+        // A request that did not get to execution has no `data` entry (a GraphQL request error); http-protocol.ts
+        // turns the 400 into 200 for a client that asked for application/json.
+        return validationOnly
+          ? { statusCode: 400, response: { errors: formatted } }
+          : { statusCode: 200, response: { data: execution.data ?? null, errors: formatted } };
       },
     } as never);
   } else {
@@ -118,6 +155,10 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       validationRules,
       introspection: true,
       includeStacktraceInErrorResponses: false,
+      // http-protocol.ts applies the CSRF rule (csrf.ts) before Apollo sees a request; Apollo's own check is given
+      // the same headers, so it agrees and never refuses in its own, uncoded words.
+      csrfPrevention: { requestHeaders: CSRF_PREFLIGHT_HEADERS },
+      stopOnTerminationSignals: false, // server/serve.ts owns SIGTERM/SIGINT (the drain); Apollo's own handler would re-raise the signal
       plugins: [
         fastifyApolloDrainPlugin(app),
         ApolloServerPluginLandingPageDisabled(),
@@ -141,6 +182,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
     const apolloContext = contextFor(services);
     await app.register(fastifyApollo(apollo), {
       path: '/graphql',
+      method: ['GET', 'POST'], // as Mercurius; http-protocol.ts answers the other methods 405
       context: (async (request: FastifyRequest, reply: FastifyReply) => Object.create(await apolloContext(request, reply))) as never,
     });
   }

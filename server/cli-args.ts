@@ -3,10 +3,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config.ts';
 
-export const USAGE = `usage: mosaic <serve|demo|schema> [options]
+export const USAGE = `usage: mosaic <serve|demo|schema|operations> [options]
   serve   --config FILE  --port N  --host H  --runtime mercurius|apollo
   demo    --size tiny|small|medium|large  --latency MS  --port N  --runtime mercurius|apollo  --no-metrics
-  schema  prints the GraphQL SDL`;
+  schema  prints the GraphQL SDL
+  operations register FILE…  registers persisted operations (Apollo manifest, persisted-documents.json, .graphql) in MongoDB`;
 
 export function fail(message: string, code = 2): never {
   console.error(message);

@@ -36,11 +36,13 @@ export async function createContext(
   services: Services,
   headers: Record<string, string | string[] | undefined>,
   signal?: AbortSignal,
+  /** The HTTP request's id (Fastify's request.id, server/observability/request-id.ts): the one the log lines carry. */
+  id?: string,
 ): Promise<RequestContext> {
   const scheduler = new BatchScheduler(services.config.batching.maxWaitMs);
   const upstream = new UpstreamClient(services.stack, scheduler, signal);
   const incomingId = headers['x-request-id'];
-  const requestId = typeof incomingId === 'string' && /^[\w.-]{1,128}$/.test(incomingId) ? incomingId : randomUUID();
+  const requestId = id ?? (typeof incomingId === 'string' && /^[\w.-]{1,128}$/.test(incomingId) ? incomingId : randomUUID());
   const token = tokenFromHeaders(headers);
   let callerOrNull: Caller | null = null;
   let authError: MosaicError | null = token ? null : new MosaicError('MOSAIC_ERR_NO_TOKEN');

@@ -1,7 +1,7 @@
 // Starts the whole emulated cloud in this process: Keystone, Nova, Cinder, Glance, Neutron and the legacy
 // region controller, each its own HTTP server, all sharing one seeded Cloud so writes are visible everywhere.
 // Used by `npm run cloud`, `mosaic demo`, the tests (ports 0) and the benchmark.
-import { buildCloud, type BuildCloudOptions } from './seed/build-cloud.ts';
+import { buildCloud, DEMO_SERVICE_USER, type BuildCloudOptions } from './seed/build-cloud.ts';
 import type { Cloud } from './seed/types.ts';
 import type { Emulator, Faults } from './emulator/emulator-server.ts';
 import { createKeystone } from './keystone/keystone.ts';
@@ -41,6 +41,9 @@ export interface DemoCloud {
   /** Base URL of the legacy region controller and the key it accepts. */
   legacyUrl: string;
   legacyApiKey: string;
+  /** Mosaic's Keystone service account (role `service` in project `service`): it may read revocation events. */
+  keystoneServiceUser: string;
+  keystoneServicePassword: string;
   setFaults(service: ServiceName, faults: Partial<Faults>): void;
   resetStats(): void;
   close(): Promise<void>;
@@ -86,6 +89,8 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
     keystoneUrl: `${urls.keystone}/v3`,
     legacyUrl: urls.legacy,
     legacyApiKey: cloud.legacyApiKey,
+    keystoneServiceUser: DEMO_SERVICE_USER.name,
+    keystoneServicePassword: DEMO_SERVICE_USER.password,
     setFaults: (service, faults) => void emulators[service].setFaults(faults),
     resetStats: () => SERVICE_NAMES.forEach((n) => emulators[n].reset()),
     close: async () => {

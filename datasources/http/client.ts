@@ -3,14 +3,19 @@
 // - fetches each GET URL at most once per GraphQL request (DESIGN.md: never call the same URL twice),
 // - shares identical GETs in flight with other requests of the same tenant scope (http/coalesce.ts),
 // - tells the batch scheduler what is in flight,
-// - maps transport failures, upstream statuses and garbled bodies to the error table (http/status-error.ts).
+// - maps transport failures, upstream statuses and garbled bodies to the error table (http/status-error.ts),
+// - refuses calls to an upstream whose circuit breaker is open (http/breaker.ts),
+// - publishes every upstream call and cache lookup on the core/diagnostics.ts channels, for logs, metrics and
+//   traces to subscribe to (building nothing when nobody listens).
 import http from 'node:http';
 import https from 'node:https';
 import got, { type Got, type Method } from 'got';
 import type { MosaicConfig } from '../../core/config.ts';
 import type { ServiceName, UpstreamName } from '../../core/services.ts';
 import { MosaicError } from '../../core/errors.ts';
+import { channels, routeOf, type UpstreamCallMessage } from '../../core/diagnostics.ts';
 import type { BatchScheduler } from '../planner/scheduler.ts';
+import { Breakers, outcomeOf, type Admission, type CircuitBreaker, type Outcome } from './breaker.ts';
 import { InflightGets } from './coalesce.ts';
 import { RETRY_ERROR_CODES, RETRY_METHODS, RETRY_STATUS_CODES, retryDelayMs, retryLimit } from './retry-policy.ts';
 import { statusError, transportError, upstreamRequestId } from './status-error.ts';
@@ -36,6 +41,8 @@ export interface HttpStack {
   got: Got;
   config: MosaicConfig;
   inflight: InflightGets<UpstreamResponse>;
+  /** One circuit breaker per upstream service; `breakers.state(service)` for readiness and metrics. */
+  breakers: Breakers;
   close(): void;
 }
 
@@ -54,6 +61,7 @@ export function createHttpStack(config: MosaicConfig): HttpStack {
     got: client,
     config,
     inflight: new InflightGets(),
+    breakers: new Breakers(config.breaker),
     close() {
       agent.http.destroy();
       agent.https.destroy();
@@ -82,6 +90,8 @@ export class UpstreamClient {
   get<T = any>(service: ServiceName, url: string, headers: Record<string, string> = {}, accept?: number[]): Promise<UpstreamResponse<T>> {
     const key = `${service} ${url} ${headers['x-auth-token'] ?? ''}${headers['x-api-key'] ?? ''}`;
     let pending = this.memo.get(key);
+    const observed = channels.cache.hasSubscribers;
+    if (observed) channels.cache.publish({ cache: 'memo', hit: pending !== undefined });
     if (!pending) {
       const credential =
         headers['x-api-key'] !== undefined
@@ -90,6 +100,7 @@ export class UpstreamClient {
             ? `caller:${this.shareScope}`
             : `token:${headers['x-auth-token'] ?? ''}`;
       const sharedKey = `${service} ${url} ${credential}${accept ? ` ${accept.join(',')}` : ''}`;
+      if (observed) channels.cache.publish({ cache: 'inflight', hit: this.stack.inflight.has(sharedKey) });
       // Shared fetches do not carry this request's abort signal: another request may be waiting on them.
       pending = this.scheduler.track(this.stack.inflight.share(sharedKey, () => this.send(service as UpstreamName, { url, headers, accept }, false)));
       this.memo.set(key, pending);
@@ -105,23 +116,79 @@ export class UpstreamClient {
     // The per-request budget (server.maxUpstreamCalls): past it, the fields that need more calls fail, coded,
     // while the rest of the answer stands — no single request can turn into thousands of upstream calls.
     const budget = this.stack.config.server.maxUpstreamCalls;
-    if (++this.sent > budget) {
+    if (this.sent >= budget) {
       throw new MosaicError('MOSAIC_ERR_TOO_COSTLY', `This request needs more than ${budget} upstream calls; the limit is ${budget}.`, { service });
     }
+    // Refused calls are not sent: they count neither against the budget nor as upstream calls on the channels.
+    const breaker = this.stack.breakers.for(service);
+    const admission: Admission = breaker ? breaker.enter() : 'call';
+    if (admission === null) {
+      throw new MosaicError('MOSAIC_ERR_CIRCUIT_OPEN', `${service} is failing; calls to it are paused for a moment`, { service });
+    }
+    this.sent++;
     const method = spec.method ?? 'GET';
+    const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
+    const call: UpstreamCallMessage | undefined =
+      channels.upstreamStart.hasSubscribers || channels.upstreamEnd.hasSubscribers
+        ? { service, method, route: routeOf(spec.url), url: spec.url, headers }
+        : undefined;
+    let outcome: Outcome = 'ignored';
+    let started = 0;
+    if (call) {
+      // Subscribers run inside publish() and may add headers (traceparent) to `headers`, which is what is sent.
+      if (channels.upstreamStart.hasSubscribers) channels.upstreamStart.publish(call);
+      started = performance.now();
+    }
+    try {
+      const response = await this.exchange<T>(service, spec, method, headers, abortable, breaker, call);
+      outcome = 'ok';
+      return response;
+    } catch (err) {
+      outcome = outcomeOf(err, abortable && this.signal?.aborted === true);
+      if (call) call.error = err as Error;
+      throw err;
+    } finally {
+      if (breaker) breaker.leave(admission, outcome);
+      if (call) {
+        call.durationMs = performance.now() - started;
+        if (channels.upstreamEnd.hasSubscribers) channels.upstreamEnd.publish(call);
+      }
+    }
+  }
+
+  /** One call on the wire (with got's retries for GET and HEAD) and its answer mapped to a response or a MosaicError. */
+  private async exchange<T>(
+    service: UpstreamName,
+    spec: RequestSpec,
+    method: Method,
+    headers: Record<string, string>,
+    abortable: boolean,
+    breaker: CircuitBreaker | undefined,
+    call: UpstreamCallMessage | undefined,
+  ): Promise<UpstreamResponse<T>> {
     const settings = this.stack.config.upstreams[service];
     let response;
     try {
       response = await this.stack.got(spec.url, {
         method,
-        headers: { accept: 'application/json', ...spec.headers },
+        headers,
         json: spec.json,
         timeout: { request: settings.timeoutMs },
-        retry: { limit: retryLimit(method, settings.retries), methods: [...RETRY_METHODS] },
+        retry: {
+          limit: retryLimit(method, settings.retries),
+          methods: [...RETRY_METHODS],
+          // No more attempts once the upstream's breaker has opened (or this call is its half-open probe).
+          calculateDelay: (retry) => (breaker && breaker.state !== 'closed' ? 0 : retryDelayMs(retry)),
+        },
         signal: abortable ? this.signal : undefined,
       });
     } catch (err) {
       throw transportError(service, err);
+    }
+    const status = response.statusCode;
+    if (call) {
+      call.status = status;
+      call.bytes = response.rawBody?.length ?? Buffer.byteLength(response.body as string);
     }
     const requestId = upstreamRequestId(response.headers);
     const text = response.body as string;
@@ -134,14 +201,13 @@ export class UpstreamClient {
         throw new MosaicError(
           'MOSAIC_ERR_UPSTREAM_GARBLED',
           `${service} answered with a malformed body`,
-          { service, requestId, status: response.statusCode },
+          { service, requestId, status },
           { cause: err },
         );
       }
     } else if (text.length > 0) {
       body = text;
     }
-    const status = response.statusCode;
     if ((status >= 200 && status < 300) || spec.accept?.includes(status)) return { status, headers: response.headers, body: body as T, requestId };
     throw statusError(service, status, body, requestId);
   }

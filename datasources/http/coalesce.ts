@@ -18,6 +18,11 @@ export class InflightGets<V> {
     return started;
   }
 
+  /** True when a fetch is in flight under `key`: share() would join it (a hit) rather than start one (a miss). */
+  has(key: string): boolean {
+    return this.pending.has(key);
+  }
+
   get size(): number {
     return this.pending.size;
   }

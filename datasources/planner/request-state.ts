@@ -4,6 +4,7 @@
 // each request; nothing here outlives it except what it writes into the long-lived SizeHints.
 import DataLoader from 'dataloader';
 import { tenantScope, type Caller } from '../../core/caller.ts';
+import { channels, type BatchMessage } from '../../core/diagnostics.ts';
 import type { BatchScheduler } from './scheduler.ts';
 import type { SizeHints } from './size-hints.ts';
 
@@ -59,7 +60,8 @@ export class RequestState {
    * A DataLoader whose batches the request's scheduler dispatches (one query level, one batch). The batch
    * function must return one entry per key in key order — a value, null, or an Error for that key alone —
    * and a wrong length fails every key with a message naming the loader (DataLoader checks this too, with a
-   * message that does not say which loader).
+   * message that does not say which loader). Each batch is published on the batchStart/batchEnd diagnostics
+   * channels (core/diagnostics.ts) when anyone listens.
    */
   loader<K, V, C = K>(
     name: string,
@@ -68,13 +70,28 @@ export class RequestState {
   ): DataLoader<K, V, C> {
     return new DataLoader<K, V, C>(
       async (keys) => {
-        const values = await batch(keys);
-        if (!Array.isArray(values) || values.length !== keys.length) {
-          throw new TypeError(
-            `loader ${name}: the batch returned ${Array.isArray(values) ? values.length : typeof values} entries for ${keys.length} keys`,
-          );
+        const run = async () => {
+          const values = await batch(keys);
+          if (!Array.isArray(values) || values.length !== keys.length) {
+            throw new TypeError(
+              `loader ${name}: the batch returned ${Array.isArray(values) ? values.length : typeof values} entries for ${keys.length} keys`,
+            );
+          }
+          return values;
+        };
+        if (!channels.batchStart.hasSubscribers && !channels.batchEnd.hasSubscribers) return run();
+        const message: BatchMessage = { loader: name, keys: keys.length };
+        if (channels.batchStart.hasSubscribers) channels.batchStart.publish(message);
+        const started = performance.now();
+        try {
+          return await run();
+        } catch (err) {
+          message.error = err as Error;
+          throw err;
+        } finally {
+          message.durationMs = performance.now() - started;
+          if (channels.batchEnd.hasSubscribers) channels.batchEnd.publish(message);
         }
-        return values;
       },
       { batchScheduleFn: this.scheduler.schedule, ...options },
     );

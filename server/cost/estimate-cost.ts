@@ -2,7 +2,7 @@
 // (each object and each leaf counts one), with every list multiplied by the length it is expected to have. A
 // list's length comes from, in order: the ids it was asked for (`nodes(ids:)`), the `first` of the connection
 // above it (capping what was learned), what this tenant scope's answers have shown (datasources/planner/
-// cardinality.ts), or a prior for lists never seen. The walk is linear in the document: each fragment is costed
+// cardinality.ts), or — for lists never seen — the schema's `@listSize(assumedSize:)`, else a prior of 10. The walk is linear in the document: each fragment is costed
 // once per cap and its figure reused wherever it is spread (cost(F, under m parents) = m × cost(F)), so chains of
 // fragments spreading each other twice cost no more to estimate than to read. Aliases count separately (they are
 // bounded by server.maxAliases); abstract selections add up every type condition (an upper bound).
@@ -24,8 +24,20 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
-/** Length assumed for a list no answer of this scope has shown yet. */
+/** Length assumed for a list no answer of this scope has shown yet and the schema gives no `@listSize` for. */
 export const PRIOR_LIST_LENGTH = 10;
+
+const assumed = new WeakMap<object, number>();
+/** The schema's `@listSize(assumedSize:)` for a field (schema/base.graphql), else the prior; read once per field. */
+export function assumedLength(field: GraphQLField<unknown, unknown>): number {
+  let size = assumed.get(field);
+  if (size === undefined) {
+    const arg = field.astNode?.directives?.find((d) => d.name.value === 'listSize')?.arguments?.find((a) => a.name.value === 'assumedSize');
+    size = arg?.value.kind === Kind.INT ? Number(arg.value.value) : PRIOR_LIST_LENGTH;
+    assumed.set(field, size);
+  }
+  return size;
+}
 const CAP = 1e15;
 
 export interface CostInput {
@@ -58,7 +70,7 @@ export function estimateCost({ schema, operation, fragments, variables, learned 
     const ids = argument(node, 'ids');
     if (Array.isArray(ids)) return ids.length;
     const seen = learned(`${parent.name}.${field.name}`);
-    const expected = seen ?? PRIOR_LIST_LENGTH;
+    const expected = seen ?? assumedLength(field);
     return cap === undefined ? expected : seen === undefined ? cap : Math.min(cap, expected);
   };
 

@@ -7,7 +7,13 @@
 //     holds the admin role on every project. Wrong user/password/project → 401; malformed body → 400.
 //   GET|HEAD /v3/auth/tokens: `X-Auth-Token` must be valid (401); `X-Subject-Token` unknown, revoked or expired
 //     → 404 (`?allow_expired=1` accepts expired ones); validating another user's token needs admin (403).
-//   DELETE /v3/auth/tokens revokes the subject token (204). `?nocatalog` omits the catalog anywhere.
+//   DELETE /v3/auth/tokens revokes the subject token (204) and records a revocation event for its audit id.
+//   `?nocatalog` omits the catalog anywhere.
+//   GET /v3/OS-REVOKE/events (identity:list_revoke_events: admin or service role, else 403): the events, oldest
+//     first, `?since=` keeping those revoked strictly after it (400 for a date it cannot read); events are kept
+//     while a token they could match may still be live, as Keystone prunes them.
+//   POST /v3/users/{id}/password {"user": {"password", "original_password"}} (no token needed; 401 for a wrong
+//     original password): changes it, ends the user's tokens and records a user_id event (204).
 //   GET /v3/projects (admin; `name`, `domain_id`, `enabled` filters), /v3/projects/{id} (admin or own
 //   project; 403 otherwise — before 404, as Keystone's policy runs on an empty target), /v3/auth/projects,
 //   /v3/auth/catalog.
@@ -15,10 +21,34 @@ import { randomUUID } from 'node:crypto';
 import { createEmulator, type Emulator, type EmulatorReply, type EmulatorRequest } from '../emulator/emulator-server.ts';
 import { lookupToken } from '../emulator/openstack-auth.ts';
 import type { Cloud, Token, User } from '../seed/types.ts';
-import { catalogFor, forbidden, keystoneError, newAuditId, newTokenId, projectList, projectView, tokenBody } from './token-body.ts';
+import {
+  catalogFor,
+  forbidden,
+  keystoneError,
+  newAuditId,
+  newTokenId,
+  projectList,
+  projectView,
+  revocationEventView,
+  tokenBody,
+  type RevocationEvent,
+} from './token-body.ts';
 
 /** Keystone's allow_expired window (48 h); older tokens are forgotten. */
 const EXPIRED_WINDOW_MS = 48 * 3_600_000;
+/** [token] expiration_buffer (30 min): revocation events outlive the tokens they could match by this much. */
+const EXPIRATION_BUFFER_MS = 1_800_000;
+/**
+ * What oslo's parse_isotime reads (an ISO 8601 date, optionally a time, fraction and zone), in ms; NaN otherwise.
+ * A time without a zone is UTC, as normalize_time reads it.
+ */
+function parseIsoTime(text: string): number {
+  const m = /^(\d{4}-\d\d-\d\d)(?:T(\d\d:\d\d(?::\d\d(?:\.\d+)?)?))?(Z|[+-]\d\d:?\d\d)?$/i.exec(text);
+  if (!m) return NaN;
+  const zone = !m[3] || m[3].toUpperCase() === 'Z' ? 'Z' : `${m[3].slice(0, 3)}:${m[3].slice(-2)}`;
+  return Date.parse(`${m[1]}T${m[2] ?? '00:00'}${zone}`);
+}
+
 const UNAUTHENTICATED = 'The request you have made requires authentication.';
 const malformed = (attribute: string, target: string) =>
   keystoneError(
@@ -37,6 +67,8 @@ const inDefaultDomain = (domain: unknown) => isObj(domain) && (domain.id === 'de
 export function createKeystone(cloud: Cloud): Emulator {
   const methodsOf = new Map<string, string[]>();
   const bodyCache = new Map<string, { catalog: unknown; json: string }>();
+  /** Oldest first, as Keystone lists them (ordered by revoked_at). */
+  const revocations: RevocationEvent[] = [];
   let issued = 0;
 
   const isAdmin = (t: Token) => t.roleNames.includes('admin');
@@ -59,6 +91,15 @@ export function createKeystone(cloud: Cloud): Emulator {
   const prune = () => {
     const horizon = Date.now() - EXPIRED_WINDOW_MS;
     for (const [id, t] of cloud.tokens) if (t.expiresAt.getTime() < horizon) forget(id);
+  };
+
+  /** Records an event as keystone's RevokeEvent does: revoked_at is now to the second, issued_before the same. */
+  const recordRevocation = (criteria: Omit<RevocationEvent, 'issuedBefore' | 'revokedAt'>) => {
+    const now = Date.now();
+    const revokedAt = new Date(Math.floor(now / 1000) * 1000);
+    revocations.push({ ...criteria, issuedBefore: revokedAt, revokedAt });
+    const cutoff = now - cloud.tokenTtlMs - EXPIRATION_BUFFER_MS;
+    while (revocations.length && revocations[0].revokedAt.getTime() < cutoff) revocations.shift();
   };
 
   /** The caller's token from X-Auth-Token, or a 401. */
@@ -164,6 +205,43 @@ export function createKeystone(cloud: Cloud): Emulator {
     const s = subject(req);
     if (!('token' in s)) return s;
     forget(s.token.id);
+    recordRevocation({ auditId: s.token.auditId });
+    return { status: 204 };
+  }
+
+  function listRevocationEvents(req: EmulatorRequest): EmulatorReply {
+    const me = caller(req);
+    if (!isToken(me)) return me;
+    if (!isAdmin(me) && !me.roleNames.includes('service')) return forbidden('identity:list_revoke_events');
+    const since = req.query.get('since');
+    let after = -Infinity;
+    if (since) {
+      after = parseIsoTime(since);
+      // Keystone's own words (keystone/api/os_revoke.py), typo included.
+      if (Number.isNaN(after)) return keystoneError(400, `invalidate date format ${since}`);
+    }
+    return {
+      status: 200,
+      body: {
+        events: revocations.filter((e) => e.revokedAt.getTime() > after).map(revocationEventView),
+        links: { next: null, self: `${req.origin}/v3/OS-REVOKE/events`, previous: null },
+      },
+    };
+  }
+
+  function changePassword(req: EmulatorRequest): EmulatorReply {
+    const body = isObj(req.body) ? req.body.user : undefined;
+    if (!isObj(body)) return malformed('user', 'request body');
+    if (typeof body.password !== 'string') return malformed('password', 'user');
+    if (typeof body.original_password !== 'string') return malformed('original_password', 'user');
+    const user = cloud.users.find((u) => u.id === req.params.id);
+    if (!user) return keystoneError(404, `Could not find user: ${req.params.id}.`);
+    if (user.password !== body.original_password) return keystoneError(401, UNAUTHENTICATED, req.origin);
+    user.password = body.password;
+    // Keystone revokes every token of the user issued until now (a user_id event); its tokens stop validating.
+    const now = Date.now();
+    for (const [id, t] of cloud.tokens) if (t.userId === user.id && t.issuedAt.getTime() <= now) forget(id);
+    recordRevocation({ userId: user.id });
     return { status: 204 };
   }
 
@@ -233,6 +311,8 @@ export function createKeystone(cloud: Cloud): Emulator {
     { method: 'GET', pattern: '/v3/auth/catalog', handler: authCatalog },
     { method: 'GET', pattern: '/v3/projects', handler: listProjects },
     { method: 'GET', pattern: '/v3/projects/:id', handler: getProject },
+    { method: 'GET', pattern: '/v3/OS-REVOKE/events', handler: listRevocationEvents },
+    { method: 'POST', pattern: '/v3/users/:id/password', handler: changePassword },
   ].map((r) => ({ ...r, handler: withId(r.handler) }));
 
   return createEmulator({

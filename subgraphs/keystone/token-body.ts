@@ -1,6 +1,7 @@
 // JSON bodies of the Keystone v3 emulator, spelled as Keystone spells them:
 //   token      https://docs.openstack.org/api-ref/identity/v3/#password-authentication-with-scoped-authorization
 //   project    https://docs.openstack.org/api-ref/identity/v3/#projects
+//   events     https://docs.openstack.org/api-ref/identity/v3/#list-revocation-events
 //   errors     {"error": {"code", "title", "message"}} (keystone.exception / keystone.server.flask.common)
 // Catalog entries come from cloud.catalog with `%(project_id)s` substituted by the token's project; service
 // and endpoint ids are stable hashes so two tokens show the same catalog ids.
@@ -72,6 +73,29 @@ export function tokenBody(cloud: Cloud, token: Token, methods: string[], withCat
   body.audit_ids = [token.auditId];
   body.issued_at = keystoneTime(token.issuedAt);
   return { token: body };
+}
+
+/**
+ * A revocation event as keystone's RevokeEvent.to_dict() spells it: the criteria that are set, then the times
+ * (https://opendev.org/openstack/keystone/src/branch/master/keystone/models/revoke_model.py). Keystone stores
+ * `revoked_at` to the second (and `issued_before` defaults to it), so its times end in `.000000Z`.
+ */
+export interface RevocationEvent {
+  userId?: string;
+  projectId?: string;
+  auditId?: string;
+  issuedBefore: Date;
+  revokedAt: Date;
+}
+
+export function revocationEventView(e: RevocationEvent): Record<string, string> {
+  return {
+    ...(e.userId ? { user_id: e.userId } : {}),
+    ...(e.projectId ? { project_id: e.projectId } : {}),
+    ...(e.auditId ? { audit_id: e.auditId } : {}),
+    issued_before: keystoneTime(e.issuedBefore),
+    revoked_at: keystoneTime(e.revokedAt),
+  };
 }
 
 export function projectView(project: Project, origin: string) {

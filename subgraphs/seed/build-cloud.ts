@@ -34,6 +34,12 @@ export const SEED_EPOCH = Date.UTC(2026, 0, 1);
 export const DEFAULT_SEED = 42;
 export const DEFAULT_REGION = 'RegionOne';
 export const DEMO_LEGACY_API_KEY = 'demo-region-controller-key';
+/**
+ * Mosaic's own Keystone account: the `service` role in the `service` project, as OpenStack deployments give each
+ * service's account (devstack's nova, cinder…). It may list revocation events (identity:list_revoke_events) and
+ * nothing an administrator may; the gateway uses it for nothing else.
+ */
+export const DEMO_SERVICE_USER = { name: 'mosaic', password: 'mosaic-service', project: 'service' } as const;
 
 const PROJECT_NAMES = ['admin', 'web', 'data', 'ml', 'ops'] as const;
 const FLAVORS: Omit<Flavor, 'id' | 'isPublic' | 'ephemeral' | 'swap'>[] = [
@@ -362,6 +368,18 @@ export function buildCloud({
     device: null,
     status: 0,
     createdAt: at(-5),
+  });
+  // The service project, role and account come last, after everything else has drawn from the generator, so
+  // the rest of the cloud (ids, servers per project) is what it was without them; the project owns no resources.
+  const serviceProject: Project = { id: rng.hex32(), name: DEMO_SERVICE_USER.project, domainId: 'default', description: 'service accounts' };
+  projects.push(serviceProject);
+  roles.push({ id: rng.hex32(), name: 'service' });
+  users.push({
+    id: rng.hex32(),
+    name: DEMO_SERVICE_USER.name,
+    password: DEMO_SERVICE_USER.password,
+    projectId: serviceProject.id,
+    roleNames: ['service'],
   });
 
   return {

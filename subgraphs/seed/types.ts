@@ -13,7 +13,8 @@ export interface Project {
 }
 export interface Role {
   id: string;
-  name: 'admin' | 'member' | 'reader';
+  /** `service`: what OpenStack gives the services' own accounts (Nova's, Mosaic's) in the `service` project. */
+  name: 'admin' | 'member' | 'reader' | 'service';
 }
 export interface User {
   id: string;

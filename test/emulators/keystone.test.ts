@@ -1,6 +1,7 @@
 // Contract tests of the Keystone v3 emulator: the token body field for field as the API reference sample in
 // test/fixtures, the token only in X-Subject-Token, scoping rules, validation/revocation/expiry, the catalog
-// built from the cloud's endpoints, projects and their policy, and Keystone's error shape.
+// built from the cloud's endpoints, projects and their policy, revocation events (OS-REVOKE) and password
+// changes, and Keystone's error shape.
 // Runs against real clouds on loopback.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +178,99 @@ describe('token validation and revocation', () => {
     } finally {
       await short.close();
     }
+  });
+});
+
+describe('revocation events (OS-REVOKE)', () => {
+  const EVENT_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$/;
+  const events = async (as: string, query = '') => call(`/OS-REVOKE/events${query}`, { 'x-auth-token': as });
+  const revoke = async (as: string, subject: string) => {
+    expect((await call('/auth/tokens', { 'x-auth-token': as, 'x-subject-token': subject }, 'DELETE')).status).toBe(204);
+  };
+  /** Waits until the wall clock is in a later second than `iso`: Keystone keeps revoked_at to the second. */
+  const nextSecond = async (iso: string) => {
+    while (Math.floor(Date.now() / 1000) * 1000 <= Date.parse(iso)) await sleep(50);
+  };
+
+  it('gives the service account the service role in the service project', async () => {
+    const svc = await issueToken(demo, demo.keystoneServiceUser, demo.keystoneServicePassword, 'service');
+    expect(svc.body.token.roles.map((r: any) => r.name)).toEqual(['service']);
+    expect(svc.body.token.project.name).toBe('service');
+  });
+
+  it('lists an event with the audit id of a revoked token, in Keystone spelling, to the service account and admins', async () => {
+    const [admin, svc, bob] = await Promise.all([
+      issueToken(demo, 'admin'),
+      issueToken(demo, demo.keystoneServiceUser, demo.keystoneServicePassword, 'service'),
+      issueToken(demo, 'bob'),
+    ]);
+    const before = Date.now();
+    await revoke(bob.token, bob.token);
+    const r = await events(svc.token);
+    expect(r.status).toBe(200);
+    expect(r.json.links).toEqual({ next: null, self: `${demo.keystoneUrl}/OS-REVOKE/events`, previous: null });
+    const mine = r.json.events.filter((e: any) => e.audit_id === bob.body.token.audit_ids[0]);
+    expect(mine).toHaveLength(1);
+    expect(keys(mine[0])).toEqual(['audit_id', 'issued_before', 'revoked_at']);
+    expect(mine[0].revoked_at).toMatch(EVENT_TIME);
+    expect(mine[0].issued_before).toBe(mine[0].revoked_at);
+    expect(Date.parse(mine[0].revoked_at)).toBeGreaterThan(before - 1000);
+    expect(Date.parse(mine[0].revoked_at)).toBeLessThanOrEqual(Date.now());
+    expect((await events(admin.token)).json.events).toEqual(r.json.events);
+  });
+
+  it('keeps only events revoked strictly after ?since=, oldest first, and refuses a date it cannot read', async () => {
+    const [admin, a, b] = await Promise.all([issueToken(demo, 'admin'), issueToken(demo, 'alice'), issueToken(demo, 'alice')]);
+    await revoke(admin.token, a.token);
+    const first = (await events(admin.token)).json.events.find((e: any) => e.audit_id === a.body.token.audit_ids[0]);
+    await nextSecond(first.revoked_at);
+    await revoke(admin.token, b.token);
+    const all = (await events(admin.token)).json.events;
+    expect(all.map((e: any) => e.revoked_at)).toEqual([...all.map((e: any) => e.revoked_at)].sort());
+    const since = await events(admin.token, `?since=${encodeURIComponent(first.revoked_at)}`);
+    expect(since.status).toBe(200);
+    const audits = since.json.events.map((e: any) => e.audit_id);
+    expect(audits).toContain(b.body.token.audit_ids[0]);
+    expect(audits).not.toContain(a.body.token.audit_ids[0]);
+    // Without a zone the time is UTC, as oslo reads it.
+    const naive = await events(admin.token, `?since=${first.revoked_at.replace(/Z$/, '')}`);
+    expect(naive.json.events).toEqual(since.json.events);
+    expect((await events(admin.token, '?since=2999-01-01T00:00:00Z')).json.events).toEqual([]);
+    const bad = await events(admin.token, '?since=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.json).toEqual({ error: { code: 400, title: 'Bad Request', message: 'invalidate date format yesterday' } });
+  });
+
+  it('forbids a member the events (403) and asks for a token (401)', async () => {
+    const alice = await issueToken(demo, 'alice');
+    const r = await events(alice.token);
+    expect(r.status).toBe(403);
+    expect(r.json).toEqual({
+      error: { code: 403, title: 'Forbidden', message: 'You are not authorized to perform the requested action: identity:list_revoke_events.' },
+    });
+    expect((await call('/OS-REVOKE/events', {})).status).toBe(401);
+  });
+
+  it("changes a password: the user's tokens end and a user_id event is listed", async () => {
+    const dave = demo.cloud.users.find((u) => u.name === 'dave')!;
+    const [admin, old] = await Promise.all([issueToken(demo, 'admin'), issueToken(demo, 'dave')]);
+    const change = (original: string, password: string) =>
+      fetch(`${demo.keystoneUrl}/users/${dave.id}/password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: { original_password: original, password } }),
+      });
+    const wrong = await change('not-it', 'x');
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as any).error).toMatchObject({ code: 401, title: 'Unauthorized' });
+    expect((await change('dave', 'dave-2')).status).toBe(204);
+    expect((await call('/auth/tokens', { 'x-auth-token': admin.token, 'x-subject-token': old.token })).status).toBe(404);
+    expect((await post(passwordAuth({ name: 'dave', domain: { id: 'default' }, password: 'dave' }))).status).toBe(401);
+    expect((await post(passwordAuth({ name: 'dave', domain: { id: 'default' }, password: 'dave-2' }))).status).toBe(201);
+    const event = (await events(admin.token)).json.events.find((e: any) => e.user_id === dave.id);
+    expect(keys(event)).toEqual(['issued_before', 'revoked_at', 'user_id']);
+    expect(Date.parse(event.issued_before)).toBeLessThanOrEqual(Date.now());
+    expect((await change('dave-2', 'dave')).status).toBe(204);
   });
 });
 

@@ -204,8 +204,12 @@ describe.each(RUNTIMES)('partial failure on %s', (runtime) => {
 
     beforeAll(async () => {
       // A short timeout and no retries for the failing upstream, so a slow one costs 1 s per level (generous enough that a loaded CI machine does not time out healthy calls);
-      // no dashboard cache, so every dashboard query reaches the upstreams.
-      gw = await startTestGateway(cloud, runtime, { upstreams: { [service]: { timeoutMs: 1000, retries: 0 } }, fleet: { cacheTtlMs: 0 } });
+      // no dashboard cache, so every dashboard query reaches the upstreams; no circuit breaker, so each fault shows as its own code and recovery is immediate (test/gateway/circuit-breaker.test.ts covers breakers).
+      gw = await startTestGateway(cloud, runtime, {
+        upstreams: { [service]: { timeoutMs: 1000, retries: 0 } },
+        fleet: { cacheTtlMs: 0 },
+        breaker: { enabled: false },
+      });
       // Validates (and caches) the admin and alice tokens while Keystone is up; bob's stays unseen.
       await Promise.all([gw.query('{ viewer { userName } }', {}, tokens.admin), gw.query('{ viewer { userName } }', {}, tokens.alice)]);
       for (const w of WORKLOADS) {

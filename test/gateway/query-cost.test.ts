@@ -2,11 +2,11 @@
 // scope's answers have shown, before any upstream call, on both runtimes — so the host ↔ instances cycle is
 // refused at once while the whole fleet tree, which costs what the cloud really holds, runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, parse, type FragmentDefinitionNode, type GraphQLObjectType, type OperationDefinitionNode } from 'graphql';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { readTypeDefs } from '../../server/schema.ts';
-import { estimateCost, PRIOR_LIST_LENGTH } from '../../server/cost/estimate-cost.ts';
+import { assumedLength, estimateCost, PRIOR_LIST_LENGTH } from '../../server/cost/estimate-cost.ts';
 
 const schema = buildSchema(readTypeDefs());
 
@@ -29,8 +29,12 @@ describe('estimateCost', () => {
     expect(cost('{ zones { name hosts { hostname instances { name } } } }', learned)).toBe(2 * (1 + 1 + 3 * (1 + 1 + 4 * 2)));
   });
 
-  it('assumes a prior length for lists no answer has shown', () => {
-    expect(cost('{ zones { name } }')).toBe(PRIOR_LIST_LENGTH * 2);
+  it('assumes the schema’s @listSize for lists no answer has shown, and a prior where it gives none', () => {
+    expect(cost('{ zones { name } }')).toBe(5 * 2); // Query.zones @listSize(assumedSize: 5)
+    expect(cost('{ instances { nodes { ports { fixedIps { ipAddress } } } } }')).toBe(1 + 50 * (1 + 2 * (1 + 2 * 2)));
+    const roles = schema.getType('Viewer') as GraphQLObjectType;
+    expect(assumedLength(roles.getFields().roles)).toBe(3);
+    expect(assumedLength(schema.getQueryType()!.getFields().node)).toBe(PRIOR_LIST_LENGTH);
   });
 
   it('counts the ids asked for and caps a connection by its first', () => {
@@ -77,9 +81,11 @@ describe.each(RUNTIMES)('the cost limit over HTTP on %s', (runtime) => {
   });
 
   it('learns what each list holds from the answers, then refuses the cycle before any upstream call', async () => {
-    // Cold, every list is estimated at the prior: 10 × (1 + 10 × (1 + 10 × 2)) = 2110 values, under the limit.
-    const first = await gw.query('{ zones { hosts { instances { name } } } }', {}, admin);
-    expect(first.body.errors).toBeUndefined();
+    // Cold, lists are estimated at their @listSize: 5 zones × (1 + 20 hosts × 2) = 205 values, under the limit; the
+    // answer teaches the zones and hosts, and the next one the instances per host.
+    for (const query of ['{ zones { hosts { hostname } } }', '{ zones { hosts { instances { name } } } }']) {
+      expect((await gw.query(query, {}, admin)).body.errors).toBeUndefined();
+    }
     // Learned: what each zone and host of this cloud holds — so the deeper tree now fits too.
     const tree = await gw.query('{ zones { name hosts { hostname instances { name disks { sizeGb } } } } }', {}, admin);
     expect(tree.body.errors).toBeUndefined();
@@ -112,7 +118,7 @@ describe.each(RUNTIMES)('the cost limit over HTTP on %s', (runtime) => {
 
   it('keeps what one tenant scope learned out of another’s estimates', async () => {
     const alice = (await issueToken(cloud, 'alice')).token;
-    // Cold for alice: every list at the prior, so the tree is estimated at 10 × 10 × 10 per level, over the limit.
+    // Cold for alice: every list at its @listSize (5 zones × 20 hosts × 20 instances), over the limit.
     const { body } = await gw.query('{ zones { hosts { instances { name disks { sizeGb } } } } }', {}, alice);
     expect(body.errors![0].extensions.mosaicCode).toBe('MOSAIC_ERR_TOO_COSTLY');
     expect(body.errors![0].message).toContain(`about ${cost('{ zones { hosts { instances { name disks { sizeGb } } } } }')} values`);

@@ -48,7 +48,12 @@ describe.each(RUNTIMES)('the gateway server on %s', (runtime) => {
   it('is ready when the upstreams are up and names the failing check when legacy is down', async () => {
     const up = await fetch(`${base}/readyz`);
     expect(up.status).toBe(200);
-    expect(await up.json()).toMatchObject({ ready: true, checks: { keystone: { ok: true }, legacy: { ok: true } } });
+    expect(await up.json()).toMatchObject({
+      ready: true,
+      checks: { keystone: { ok: true }, legacy: { ok: true } },
+      // Breakers and the shared store are reported, never a reason to leave the load balancer.
+      info: { breakers: { keystone: 'closed' }, store: { kind: 'memory', ok: true } },
+    });
     cloud.setFaults('legacy', { down: true });
     let down: Response;
     try {

@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { validateConfig, type Runtime } from '../../core/config.ts';
 import { createServices, type Services } from '../../server/services.ts';
-import { buildGateway } from '../../server/app.ts';
+import { buildGateway, type GatewayOptions } from '../../server/app.ts';
+import { createStore } from '../../datasources/shared-state/create-store.ts';
 import type { DemoCloud } from './cloud.ts';
 import type { MeteringReader } from '../../datasources/metering/reader.ts';
 
@@ -22,15 +23,21 @@ export async function startTestGateway(
   runtime: Runtime,
   overrides: Record<string, unknown> = {},
   metering: MeteringReader | null = null,
+  /** `logStream` to read the log, `tracesUrl` for a test's OTLP receiver. */
+  gatewayOptions: Omit<GatewayOptions, 'runtime'> = {},
 ): Promise<TestGateway> {
+  // The cloud's service account reads revocation events, as in production; `keystone` overrides merge over it.
+  const keystone = { url: cloud.keystoneUrl, serviceUser: cloud.keystoneServiceUser, servicePassword: cloud.keystoneServicePassword };
   const config = validateConfig({
     server: { port: 0, runtime },
-    keystone: { url: cloud.keystoneUrl },
     legacy: { url: cloud.legacyUrl, apiKey: cloud.legacyApiKey },
     ...overrides,
+    keystone: { ...keystone, ...(overrides.keystone as Record<string, unknown> | undefined) },
+    // Quiet test output: no log lines unless a test asks for a level.
+    observability: { logLevel: 'silent', ...(overrides.observability as Record<string, unknown> | undefined) },
   });
-  const services = createServices(config, metering);
-  const app = await buildGateway(services, { runtime });
+  const services = createServices(config, metering, await createStore(config.redis));
+  const app = await buildGateway(services, { ...gatewayOptions, runtime });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;
   return {

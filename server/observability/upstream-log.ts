@@ -1,0 +1,33 @@
+// Log lines from the diagnostics channels: one debug line per upstream call (service, method, route, status,
+// durationMs, bytes, and the error's code), written with the request's own logger so it carries the request's
+// `reqId`; breaker changes at warn (open) and info (half-open, closed). Subscribed only at the levels that write
+// them, so an info-level gateway pays nothing per call.
+import type { FastifyBaseLogger } from 'fastify';
+import { channels, type BreakerMessage, type UpstreamCallMessage } from '../../core/diagnostics.ts';
+import type { LogLevel } from '../../core/config.ts';
+import { ChannelSubscriptions } from './channel-subscriptions.ts';
+import { levelEnabled } from './logger.ts';
+import { requestScope } from './request-scope.ts';
+import { errorCodeOf } from './error-code.ts';
+
+/** Subscribes the log lines `level` writes; `owner` tells this gateway's requests from another's in one process. */
+export function subscribeUpstreamLogs(log: FastifyBaseLogger, level: LogLevel, owner: object): ChannelSubscriptions {
+  const subscriptions = new ChannelSubscriptions();
+  if (levelEnabled(level, 'debug')) {
+    subscriptions.on<UpstreamCallMessage>(channels.upstreamEnd, (m) => {
+      const scope = requestScope.getStore();
+      // A call outside any request (a background poll) is this process's: log it without a request id.
+      if (scope && scope.owner !== owner) return;
+      const line = { service: m.service, method: m.method, route: m.route, status: m.status, durationMs: m.durationMs, bytes: m.bytes };
+      if (m.error) (scope?.log ?? log).debug({ ...line, errorCode: errorCodeOf(m.error), errorMessage: m.error.message }, 'upstream call failed');
+      else (scope?.log ?? log).debug(line, 'upstream call');
+    });
+  }
+  if (levelEnabled(level, 'warn')) {
+    subscriptions.on<BreakerMessage>(channels.breaker, (m) => {
+      if (m.state === 'open') log.warn({ service: m.service, breaker: m.state }, `circuit breaker for ${m.service} opened: calls fail fast`);
+      else log.info({ service: m.service, breaker: m.state }, `circuit breaker for ${m.service} is ${m.state === 'closed' ? 'closed' : 'half-open'}`);
+    });
+  }
+  return subscriptions;
+}
