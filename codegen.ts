@@ -30,6 +30,8 @@ const config: CodegenConfig = {
           ResourceMetrics: '../core/domain.ts#ResourceMetricsRecord',
           Region: '../core/domain.ts#RegionRecord',
           LoginResult: '../core/domain.ts#LoginRecord',
+          Operation: '../datasources/operations/types.ts#OperationRecord',
+          AuditEntry: '../datasources/operations/types.ts#AuditEntry as AuditEntryModel',
         },
         scalars: { DateTime: 'Date', JSON: 'unknown' },
         enumsAsTypes: true,

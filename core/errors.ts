@@ -39,6 +39,12 @@ export const ERRORS = {
   MOSAIC_ERR_CIRCUIT_OPEN: { code: 'UPSTREAM_UNAVAILABLE', message: 'The upstream service is failing; calls are paused for a moment.' },
   MOSAIC_ERR_NO_ENDPOINT: { code: 'UPSTREAM_UNAVAILABLE', message: 'The service catalog has no endpoint for this service.' },
   MOSAIC_ERR_METRICS_OFF: { code: 'UPSTREAM_UNAVAILABLE', message: 'Metrics are off: no MongoDB is configured (set MONGODB_URI).' },
+  MOSAIC_ERR_WRITES_OFF: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'Changing the cloud needs MongoDB, where operations are recorded (set MONGODB_URI).',
+  },
+  MOSAIC_ERR_CONFLICT: { code: 'BAD_USER_INPUT', message: 'The resource is not in a state that allows this change.' },
+  MOSAIC_ERR_IDEMPOTENCY_MISMATCH: { code: 'BAD_USER_INPUT', message: 'This idempotency key was used with different input.' },
   MOSAIC_ERR_CONFIG: { code: 'INTERNAL', message: 'The configuration is invalid.' },
   MOSAIC_ERR_INTERNAL: { code: 'INTERNAL', message: 'Internal error.' },
 } as const satisfies Record<string, { code: PublicCode; message: string }>;

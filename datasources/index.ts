@@ -33,6 +33,7 @@ export type { MeteringReader } from './metering/reader.ts';
 export { createMetricLoaders, type MetricLoaders } from './metering/loaders.ts';
 export type { VolumeRecord } from './cinder/map.ts';
 export type { StoragePool } from './legacy/map.ts';
+export { Operations } from './operations/operations.ts';
 
 export interface Sources {
   keystone: KeystoneSource;

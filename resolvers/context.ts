@@ -6,6 +6,7 @@ import type { MosaicError } from '../core/errors.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
 import type { FleetRecord } from './fleet-stats.ts';
 import type { DocumentStore } from '../datasources/persisted/document-store.ts';
+import type { Operations } from '../datasources/operations/operations.ts';
 import type { KeystoneAuth, Loaders, MetricLoaders, UpstreamClient } from '../datasources/index.ts';
 
 /** The long-lived parts resolvers use: config, the token validator (for login) and the dashboard cache. */
@@ -16,6 +17,8 @@ export interface GraphServices {
   fleetCache: TtlCache<FleetRecord>;
   /** Persisted operations (trusted documents), for `registerOperation`. */
   documents: DocumentStore;
+  /** Mutations as tracked operations (datasources/operations/); null without MongoDB (MOSAIC_ERR_WRITES_OFF). */
+  operations: Operations | null;
 }
 
 export interface GraphContext {

@@ -4,6 +4,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { Zone as ZoneModel, Host as HostModel, Instance as InstanceModel, Flavor as FlavorModel, Image as ImageModel, Disk as DiskModel, Port as PortModel, FloatingIp as FloatingIpModel, Project as ProjectModel, ResourceMetricsRecord, RegionRecord, LoginRecord } from '../core/domain.ts';
 import type { Caller } from '../core/caller.ts';
 import type { ZoneStatsRecord, FleetRecord } from './fleet-stats.ts';
+import type { OperationRecord, AuditEntry as AuditEntryModel } from '../datasources/operations/types.ts';
 import type { GraphContext } from './context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -20,6 +21,100 @@ export type Scalars = {
   DateTime: { input: Date; output: Date; }
   /** Arbitrary JSON, for upstream fields with no fixed shape (metadata, extra specs). */
   JSON: { input: unknown; output: unknown; }
+};
+
+export type AttachDiskInput = {
+  /** e.g. /dev/vdc; the next free device when omitted. */
+  device?: InputMaybe<Scalars['String']['input']>;
+  /** A Cinder Disk global id or volume UUID. */
+  diskId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+  instanceId: Scalars['ID']['input'];
+};
+
+/** One mutation attempt, as the append-only audit log recorded it. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  at: Scalars['DateTime']['output'];
+  durationMs: Scalars['Int']['output'];
+  errorCode?: Maybe<Scalars['String']['output']>;
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  idempotencyKey?: Maybe<Scalars['String']['output']>;
+  /** The input, secrets dropped. */
+  input: Scalars['JSON']['output'];
+  /** The mutation's field name, e.g. createInstance. */
+  mutation: Scalars['String']['output'];
+  operation?: Maybe<Operation>;
+  /** accepted (a new operation), replayed (the key's first operation returned) or refused (a coded error). */
+  outcome: Scalars['String']['output'];
+  projectId: Scalars['ID']['output'];
+  /** The HTTP request's id (X-Request-Id). */
+  requestId: Scalars['String']['output'];
+  userId: Scalars['ID']['output'];
+  userName: Scalars['String']['output'];
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
+export type CreateDiskInput = {
+  backend: DiskBackend;
+  idempotencyKey: Scalars['String']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  sizeGb: Scalars['Int']['input'];
+  /** Legacy only: the storage pool id. */
+  storageId?: InputMaybe<Scalars['ID']['input']>;
+  /** Cinder: the volume type. Legacy: the disk type, ssd (default) or sata. */
+  volumeType?: InputMaybe<Scalars['String']['input']>;
+  /** Cinder: the availability zone. Legacy: the zone whose first storage pool gets the disk (or give storageId). */
+  zone?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateInstanceInput = {
+  /** A Disk global id or Cinder volume UUID to boot from. */
+  bootVolumeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The Nova flavor id. */
+  flavorId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+  /** An Image global id or Glance image UUID; give this or bootVolumeId. */
+  imageId?: InputMaybe<Scalars['ID']['input']>;
+  keyName?: InputMaybe<Scalars['String']['input']>;
+  /** String values only. */
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  name: Scalars['String']['input'];
+  /** A Neutron network UUID; the project's own network when omitted. */
+  networkId?: InputMaybe<Scalars['ID']['input']>;
+  /** Zone (availability zone) name; any zone when omitted. */
+  zone?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type DeleteDiskInput = {
+  /** A Cinder Disk global id or volume UUID. */
+  diskId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+export type DeleteHostInput = {
+  /** A Host global id. */
+  hostId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+export type DetachDiskInput = {
+  diskId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+  /** The instance it is attached to; looked up when omitted. */
+  instanceId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type Disk = Node & {
@@ -40,6 +135,13 @@ export type Disk = Node & {
 export type DiskBackend =
   | 'CINDER'
   | 'LEGACY';
+
+export type DiskOperationPayload = {
+  __typename?: 'DiskOperationPayload';
+  /** The disk, live from Cinder or the region controller. */
+  disk?: Maybe<Disk>;
+  operation: Operation;
+};
 
 export type FixedIp = {
   __typename?: 'FixedIp';
@@ -108,6 +210,13 @@ export type HostCapacity = {
   vcpus: Scalars['Int']['output'];
 };
 
+export type HostOperationPayload = {
+  __typename?: 'HostOperationPayload';
+  /** The host (null once deleted). */
+  host?: Maybe<Host>;
+  operation: Operation;
+};
+
 export type HostStatus =
   | 'MAINTENANCE'
   | 'OFFLINE'
@@ -162,6 +271,12 @@ export type InstanceMetricsArgs = {
   lastMinutes?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type InstanceActionInput = {
+  idempotencyKey: Scalars['String']['input'];
+  /** An Instance global id or Nova UUID. */
+  instanceId: Scalars['ID']['input'];
+};
+
 export type InstanceConnection = {
   __typename?: 'InstanceConnection';
   edges: Array<InstanceEdge>;
@@ -184,6 +299,13 @@ export type InstanceFilter = {
   status?: InputMaybe<Array<InstanceStatus>>;
   /** Zone name. */
   zone?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type InstanceOperationPayload = {
+  __typename?: 'InstanceOperationPayload';
+  /** The instance, live from Nova (null once deleted, or while a lost create is being verified). */
+  instance?: Maybe<Instance>;
+  operation: Operation;
 };
 
 export type InstanceStatus =
@@ -218,10 +340,64 @@ export type LoginResult = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Nova os-volume_attachments (Cinder volumes). */
+  attachDisk: DiskOperationPayload;
+  /** Cinder POST /volumes (SUCCEEDED once available) or the region controller's POST /storages/{id}/disks. */
+  createDisk: DiskOperationPayload;
+  /** Nova POST /servers; SUCCEEDED once the instance is ACTIVE, FAILED with Nova's fault if it goes to ERROR. */
+  createInstance: InstanceOperationPayload;
+  /** Cinder DELETE /volumes/{id}; the volume must not be attached. */
+  deleteDisk: DiskOperationPayload;
+  /** The region controller's DELETE /zones/{zone}/hosts/{host} (administrators only); MOSAIC_ERR_CONFLICT naming the instances while any remain. */
+  deleteHost: HostOperationPayload;
+  /** Nova DELETE /servers/{id}; SUCCEEDED once the instance is gone. */
+  deleteInstance: InstanceOperationPayload;
+  detachDisk: DiskOperationPayload;
   /** Exchanges a username and password for a Keystone token scoped to a project (the caller's own when omitted). */
   login: LoginResult;
+  /** Nova reboot (SOFT needs ACTIVE). */
+  rebootInstance: InstanceOperationPayload;
   /** Registers a document as a trusted operation (administrators only); clients then send its documentId instead of the text. */
   registerOperation: RegisteredOperation;
+  /** Nova os-start; MOSAIC_ERR_CONFLICT unless the instance is SHUTOFF. */
+  startInstance: InstanceOperationPayload;
+  /** Nova os-stop; MOSAIC_ERR_CONFLICT unless the instance is ACTIVE (or ERROR). */
+  stopInstance: InstanceOperationPayload;
+};
+
+
+export type MutationAttachDiskArgs = {
+  input: AttachDiskInput;
+};
+
+
+export type MutationCreateDiskArgs = {
+  input: CreateDiskInput;
+};
+
+
+export type MutationCreateInstanceArgs = {
+  input: CreateInstanceInput;
+};
+
+
+export type MutationDeleteDiskArgs = {
+  input: DeleteDiskInput;
+};
+
+
+export type MutationDeleteHostArgs = {
+  input: DeleteHostInput;
+};
+
+
+export type MutationDeleteInstanceArgs = {
+  input: InstanceActionInput;
+};
+
+
+export type MutationDetachDiskArgs = {
+  input: DetachDiskInput;
 };
 
 
@@ -232,14 +408,104 @@ export type MutationLoginArgs = {
 };
 
 
+export type MutationRebootInstanceArgs = {
+  input: RebootInstanceInput;
+};
+
+
 export type MutationRegisterOperationArgs = {
   document: Scalars['String']['input'];
+};
+
+
+export type MutationStartInstanceArgs = {
+  input: InstanceActionInput;
+};
+
+
+export type MutationStopInstanceArgs = {
+  input: InstanceActionInput;
 };
 
 /** An object with an opaque global id that `node(id)` resolves. */
 export type Node = {
   id: Scalars['ID']['output'];
 };
+
+/** One change to the cloud, asked for by a mutation. */
+export type Operation = Node & {
+  __typename?: 'Operation';
+  /** Set when status is FAILED. */
+  error?: Maybe<OperationError>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** The key the mutation was sent with. */
+  idempotencyKey: Scalars['String']['output'];
+  kind: OperationKind;
+  requestedBy: OperationRequester;
+  startedAt: Scalars['DateTime']['output'];
+  status: OperationStatus;
+  /** The resource changed (an Instance, Disk or Host), read live from its upstream; null once it is gone or before it is known. */
+  target?: Maybe<Node>;
+};
+
+export type OperationConnection = {
+  __typename?: 'OperationConnection';
+  edges: Array<OperationEdge>;
+  nodes: Array<Operation>;
+  pageInfo: PageInfo;
+};
+
+export type OperationEdge = {
+  __typename?: 'OperationEdge';
+  cursor: Scalars['String']['output'];
+  node: Operation;
+};
+
+/** Why an operation failed. */
+export type OperationError = {
+  __typename?: 'OperationError';
+  /** A stable MOSAIC_ERR_* code (README, Errors). */
+  code: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+  /** The upstream's own words: Nova's fault message, Cinder's volume status, the region controller's msg. */
+  upstreamMessage?: Maybe<Scalars['String']['output']>;
+};
+
+export type OperationFilter = {
+  kind?: InputMaybe<Array<OperationKind>>;
+  /** Project id (administrators only; members always see their own project's). */
+  projectId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<Array<OperationStatus>>;
+};
+
+export type OperationKind =
+  | 'ATTACH_DISK'
+  | 'CREATE_DISK'
+  | 'CREATE_INSTANCE'
+  | 'DELETE_DISK'
+  | 'DELETE_HOST'
+  | 'DELETE_INSTANCE'
+  | 'DETACH_DISK'
+  | 'REBOOT_INSTANCE'
+  | 'START_INSTANCE'
+  | 'STOP_INSTANCE';
+
+/** Who asked for an operation. */
+export type OperationRequester = {
+  __typename?: 'OperationRequester';
+  projectId: Scalars['ID']['output'];
+  userId: Scalars['ID']['output'];
+  userName: Scalars['String']['output'];
+};
+
+export type OperationStatus =
+  | 'FAILED'
+  /** Recorded; the upstream call is being made. */
+  | 'PENDING'
+  /** The upstream accepted the change (or its answer was lost and Mosaic is finding out what happened). */
+  | 'RUNNING'
+  | 'SUCCEEDED';
 
 /** Relay page information. */
 export type PageInfo = {
@@ -273,6 +539,8 @@ export type Project = Node & {
 
 export type Query = {
   __typename?: 'Query';
+  /** Every mutation attempt, newest first (administrators only). */
+  auditLog?: Maybe<AuditEntryConnection>;
   flavors?: Maybe<Array<Flavor>>;
   fleet?: Maybe<Fleet>;
   /** A host by global id (administrators only). */
@@ -285,12 +553,22 @@ export type Query = {
   node?: Maybe<Node>;
   /** Objects by global ids, in the same order; null entries for those missing or not visible. */
   nodes: Array<Maybe<Node>>;
+  /** An operation by global id; null when it does not exist or belongs to another project (administrators see all). */
+  operation?: Maybe<Operation>;
+  /** Operations, newest first: the caller's project's (every project's for administrators). */
+  operations?: Maybe<OperationConnection>;
   /** The region Mosaic serves, with its zones. */
   region: Region;
   /** The authenticated caller. */
   viewer: Viewer;
   zone?: Maybe<Zone>;
   zones?: Maybe<Array<Zone>>;
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -321,9 +599,33 @@ export type QueryNodesArgs = {
 };
 
 
+export type QueryOperationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryOperationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<OperationFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryZoneArgs = {
   id: Scalars['ID']['input'];
 };
+
+export type RebootInstanceInput = {
+  idempotencyKey: Scalars['String']['input'];
+  instanceId: Scalars['ID']['input'];
+  type?: InputMaybe<RebootType>;
+};
+
+export type RebootType =
+  /** A power cycle. */
+  | 'HARD'
+  /** An orderly restart by the guest. */
+  | 'SOFT';
 
 export type Region = {
   __typename?: 'Region';
@@ -499,6 +801,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( HostModel )
     | ( ImageModel )
     | ( InstanceModel )
+    | ( OperationRecord )
     | ( PortModel )
     | ( ProjectModel )
     | ( ZoneModel )
@@ -507,10 +810,20 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AttachDiskInput: AttachDiskInput;
+  AuditEntry: ResolverTypeWrapper<AuditEntryModel>;
+  AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
+  AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateDiskInput: CreateDiskInput;
+  CreateInstanceInput: CreateInstanceInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteDiskInput: DeleteDiskInput;
+  DeleteHostInput: DeleteHostInput;
+  DetachDiskInput: DetachDiskInput;
   Disk: ResolverTypeWrapper<DiskModel>;
   DiskBackend: DiskBackend;
+  DiskOperationPayload: ResolverTypeWrapper<Omit<DiskOperationPayload, 'disk' | 'operation'> & { disk?: Maybe<ResolversTypes['Disk']>, operation: ResolversTypes['Operation'] }>;
   FixedIp: ResolverTypeWrapper<FixedIp>;
   Flavor: ResolverTypeWrapper<FlavorModel>;
   Fleet: ResolverTypeWrapper<FleetRecord>;
@@ -518,23 +831,36 @@ export type ResolversTypes = {
   FloatingIp: ResolverTypeWrapper<FloatingIpModel>;
   Host: ResolverTypeWrapper<HostModel>;
   HostCapacity: ResolverTypeWrapper<HostCapacity>;
+  HostOperationPayload: ResolverTypeWrapper<Omit<HostOperationPayload, 'host' | 'operation'> & { host?: Maybe<ResolversTypes['Host']>, operation: ResolversTypes['Operation'] }>;
   HostStatus: HostStatus;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Image: ResolverTypeWrapper<ImageModel>;
   Instance: ResolverTypeWrapper<InstanceModel>;
+  InstanceActionInput: InstanceActionInput;
   InstanceConnection: ResolverTypeWrapper<Omit<InstanceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['InstanceEdge']>, nodes: Array<ResolversTypes['Instance']> }>;
   InstanceEdge: ResolverTypeWrapper<Omit<InstanceEdge, 'node'> & { node: ResolversTypes['Instance'] }>;
   InstanceFilter: InstanceFilter;
+  InstanceOperationPayload: ResolverTypeWrapper<Omit<InstanceOperationPayload, 'instance' | 'operation'> & { instance?: Maybe<ResolversTypes['Instance']>, operation: ResolversTypes['Operation'] }>;
   InstanceStatus: InstanceStatus;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LoginResult: ResolverTypeWrapper<LoginRecord>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
+  Operation: ResolverTypeWrapper<OperationRecord>;
+  OperationConnection: ResolverTypeWrapper<Omit<OperationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['OperationEdge']>, nodes: Array<ResolversTypes['Operation']> }>;
+  OperationEdge: ResolverTypeWrapper<Omit<OperationEdge, 'node'> & { node: ResolversTypes['Operation'] }>;
+  OperationError: ResolverTypeWrapper<OperationError>;
+  OperationFilter: OperationFilter;
+  OperationKind: OperationKind;
+  OperationRequester: ResolverTypeWrapper<OperationRequester>;
+  OperationStatus: OperationStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Port: ResolverTypeWrapper<PortModel>;
   Project: ResolverTypeWrapper<ProjectModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RebootInstanceInput: RebootInstanceInput;
+  RebootType: RebootType;
   Region: ResolverTypeWrapper<RegionRecord>;
   RegisteredOperation: ResolverTypeWrapper<RegisteredOperation>;
   ResourceMetrics: ResolverTypeWrapper<ResourceMetricsRecord>;
@@ -547,9 +873,19 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AttachDiskInput: AttachDiskInput;
+  AuditEntry: AuditEntryModel;
+  AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
+  AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   Boolean: Scalars['Boolean']['output'];
+  CreateDiskInput: CreateDiskInput;
+  CreateInstanceInput: CreateInstanceInput;
   DateTime: Scalars['DateTime']['output'];
+  DeleteDiskInput: DeleteDiskInput;
+  DeleteHostInput: DeleteHostInput;
+  DetachDiskInput: DetachDiskInput;
   Disk: DiskModel;
+  DiskOperationPayload: Omit<DiskOperationPayload, 'disk' | 'operation'> & { disk?: Maybe<ResolversParentTypes['Disk']>, operation: ResolversParentTypes['Operation'] };
   FixedIp: FixedIp;
   Flavor: FlavorModel;
   Fleet: FleetRecord;
@@ -557,21 +893,31 @@ export type ResolversParentTypes = {
   FloatingIp: FloatingIpModel;
   Host: HostModel;
   HostCapacity: HostCapacity;
+  HostOperationPayload: Omit<HostOperationPayload, 'host' | 'operation'> & { host?: Maybe<ResolversParentTypes['Host']>, operation: ResolversParentTypes['Operation'] };
   ID: Scalars['ID']['output'];
   Image: ImageModel;
   Instance: InstanceModel;
+  InstanceActionInput: InstanceActionInput;
   InstanceConnection: Omit<InstanceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['InstanceEdge']>, nodes: Array<ResolversParentTypes['Instance']> };
   InstanceEdge: Omit<InstanceEdge, 'node'> & { node: ResolversParentTypes['Instance'] };
   InstanceFilter: InstanceFilter;
+  InstanceOperationPayload: Omit<InstanceOperationPayload, 'instance' | 'operation'> & { instance?: Maybe<ResolversParentTypes['Instance']>, operation: ResolversParentTypes['Operation'] };
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   LoginResult: LoginRecord;
   Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  Operation: OperationRecord;
+  OperationConnection: Omit<OperationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['OperationEdge']>, nodes: Array<ResolversParentTypes['Operation']> };
+  OperationEdge: Omit<OperationEdge, 'node'> & { node: ResolversParentTypes['Operation'] };
+  OperationError: OperationError;
+  OperationFilter: OperationFilter;
+  OperationRequester: OperationRequester;
   PageInfo: PageInfo;
   Port: PortModel;
   Project: ProjectModel;
   Query: Record<PropertyKey, never>;
+  RebootInstanceInput: RebootInstanceInput;
   Region: RegionRecord;
   RegisteredOperation: RegisteredOperation;
   ResourceMetrics: ResourceMetricsRecord;
@@ -587,6 +933,33 @@ export type ListSizeDirectiveArgs = {
 };
 
 export type ListSizeDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AuditEntryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  input?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  projectId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  userName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditEntryConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditEntryEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+};
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -604,6 +977,11 @@ export type DiskResolvers<ContextType = GraphContext, ParentType extends Resolve
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   volumeType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DiskOperationPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DiskOperationPayload'] = ResolversParentTypes['DiskOperationPayload']> = {
+  disk?: Resolver<Maybe<ResolversTypes['Disk']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
 };
 
 export type FixedIpResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FixedIp'] = ResolversParentTypes['FixedIp']> = {
@@ -657,6 +1035,11 @@ export type HostCapacityResolvers<ContextType = GraphContext, ParentType extends
   vcpus?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type HostOperationPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['HostOperationPayload'] = ResolversParentTypes['HostOperationPayload']> = {
+  host?: Resolver<Maybe<ResolversTypes['Host']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+};
+
 export type ImageResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Image'] = ResolversParentTypes['Image']> = {
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   diskFormat?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -706,6 +1089,11 @@ export type InstanceEdgeResolvers<ContextType = GraphContext, ParentType extends
   node?: Resolver<ResolversTypes['Instance'], ParentType, ContextType>;
 };
 
+export type InstanceOperationPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InstanceOperationPayload'] = ResolversParentTypes['InstanceOperationPayload']> = {
+  instance?: Resolver<Maybe<ResolversTypes['Instance']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -717,12 +1105,58 @@ export type LoginResultResolvers<ContextType = GraphContext, ParentType extends 
 };
 
 export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  attachDisk?: Resolver<ResolversTypes['DiskOperationPayload'], ParentType, ContextType, RequireFields<MutationAttachDiskArgs, 'input'>>;
+  createDisk?: Resolver<ResolversTypes['DiskOperationPayload'], ParentType, ContextType, RequireFields<MutationCreateDiskArgs, 'input'>>;
+  createInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationCreateInstanceArgs, 'input'>>;
+  deleteDisk?: Resolver<ResolversTypes['DiskOperationPayload'], ParentType, ContextType, RequireFields<MutationDeleteDiskArgs, 'input'>>;
+  deleteHost?: Resolver<ResolversTypes['HostOperationPayload'], ParentType, ContextType, RequireFields<MutationDeleteHostArgs, 'input'>>;
+  deleteInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationDeleteInstanceArgs, 'input'>>;
+  detachDisk?: Resolver<ResolversTypes['DiskOperationPayload'], ParentType, ContextType, RequireFields<MutationDetachDiskArgs, 'input'>>;
   login?: Resolver<ResolversTypes['LoginResult'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
+  rebootInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationRebootInstanceArgs, 'input'>>;
   registerOperation?: Resolver<ResolversTypes['RegisteredOperation'], ParentType, ContextType, RequireFields<MutationRegisterOperationArgs, 'document'>>;
+  startInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationStartInstanceArgs, 'input'>>;
+  stopInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationStopInstanceArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Disk' | 'FloatingIp' | 'Host' | 'Image' | 'Instance' | 'Port' | 'Project' | 'Zone', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Disk' | 'FloatingIp' | 'Host' | 'Image' | 'Instance' | 'Operation' | 'Port' | 'Project' | 'Zone', ParentType, ContextType>;
+};
+
+export type OperationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Operation'] = ResolversParentTypes['Operation']> = {
+  error?: Resolver<Maybe<ResolversTypes['OperationError']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['OperationKind'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['OperationRequester'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OperationStatus'], ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type OperationConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OperationConnection'] = ResolversParentTypes['OperationConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['OperationEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type OperationEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OperationEdge'] = ResolversParentTypes['OperationEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+};
+
+export type OperationErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OperationError'] = ResolversParentTypes['OperationError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  upstreamMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type OperationRequesterResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OperationRequester'] = ResolversParentTypes['OperationRequester']> = {
+  projectId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  userName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -753,6 +1187,7 @@ export type ProjectResolvers<ContextType = GraphContext, ParentType extends Reso
 };
 
 export type QueryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  auditLog?: Resolver<Maybe<ResolversTypes['AuditEntryConnection']>, ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   flavors?: Resolver<Maybe<Array<ResolversTypes['Flavor']>>, ParentType, ContextType>;
   fleet?: Resolver<Maybe<ResolversTypes['Fleet']>, ParentType, ContextType>;
   host?: Resolver<Maybe<ResolversTypes['Host']>, ParentType, ContextType, RequireFields<QueryHostArgs, 'id'>>;
@@ -760,6 +1195,8 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   instances?: Resolver<Maybe<ResolversTypes['InstanceConnection']>, ParentType, ContextType, Partial<QueryInstancesArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
+  operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
+  operations?: Resolver<Maybe<ResolversTypes['OperationConnection']>, ParentType, ContextType, Partial<QueryOperationsArgs>>;
   region?: Resolver<ResolversTypes['Region'], ParentType, ContextType>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
   zone?: Resolver<Maybe<ResolversTypes['Zone']>, ParentType, ContextType, RequireFields<QueryZoneArgs, 'id'>>;
@@ -830,22 +1267,33 @@ export type ZoneStatsResolvers<ContextType = GraphContext, ParentType extends Re
 };
 
 export type Resolvers<ContextType = GraphContext> = {
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Disk?: DiskResolvers<ContextType>;
+  DiskOperationPayload?: DiskOperationPayloadResolvers<ContextType>;
   FixedIp?: FixedIpResolvers<ContextType>;
   Flavor?: FlavorResolvers<ContextType>;
   Fleet?: FleetResolvers<ContextType>;
   FloatingIp?: FloatingIpResolvers<ContextType>;
   Host?: HostResolvers<ContextType>;
   HostCapacity?: HostCapacityResolvers<ContextType>;
+  HostOperationPayload?: HostOperationPayloadResolvers<ContextType>;
   Image?: ImageResolvers<ContextType>;
   Instance?: InstanceResolvers<ContextType>;
   InstanceConnection?: InstanceConnectionResolvers<ContextType>;
   InstanceEdge?: InstanceEdgeResolvers<ContextType>;
+  InstanceOperationPayload?: InstanceOperationPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LoginResult?: LoginResultResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
+  Operation?: OperationResolvers<ContextType>;
+  OperationConnection?: OperationConnectionResolvers<ContextType>;
+  OperationEdge?: OperationEdgeResolvers<ContextType>;
+  OperationError?: OperationErrorResolvers<ContextType>;
+  OperationRequester?: OperationRequesterResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Port?: PortResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;

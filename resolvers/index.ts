@@ -6,12 +6,19 @@ import { Flavor, Image, Instance } from './compute.ts';
 import { Disk, FloatingIp, LoginResult, Port, Project, Viewer } from './resources.ts';
 import { Fleet, ZoneStats } from './fleet.ts';
 import { DateTime, JSONScalar } from './scalars.ts';
+import { AuditEntry, DiskOperationPayload, HostOperationPayload, InstanceOperationPayload, Operation, operationQueries } from './operations.ts';
+import { operationMutations } from './mutations.ts';
 
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
-  Query,
-  Mutation,
+  Query: { ...Query, ...operationQueries },
+  Mutation: { ...Mutation, ...operationMutations },
+  Operation,
+  AuditEntry,
+  InstanceOperationPayload,
+  DiskOperationPayload,
+  HostOperationPayload,
   Region,
   Zone,
   Host,

@@ -4,6 +4,7 @@
 import type { GraphContext } from './context.ts';
 import { MosaicError } from '../core/errors.ts';
 import { fromGlobalId, intKey, type NodeType } from './global-id.ts';
+import { visibleOperation } from './operation-access.ts';
 
 type Typed = Record<string, unknown> & { __typename: NodeType };
 
@@ -31,6 +32,9 @@ export async function resolveNode(ctx: GraphContext, id: string): Promise<Typed 
       return typed(type, await loaders.port.load(key));
     case 'FloatingIp':
       return typed(type, await loaders.floatingIp.load(key));
+    case 'Operation':
+      // Members see their own project's operations, administrators every project's (resolvers/operations.ts).
+      return typed(type, await visibleOperation(ctx, key));
     case 'Disk': {
       const [backend, diskId] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
       if (backend === 'cinder') return typed(type, await loaders.volume.load(diskId));

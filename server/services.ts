@@ -5,7 +5,7 @@
 import type { MosaicConfig } from '../core/config.ts';
 import type { FleetRecord } from '../resolvers/fleet-stats.ts';
 import { TtlCache, jsonWithDates } from '../core/ttl-cache.ts';
-import { KeystoneAuth, SizeHints, createHttpStack, type HttpStack, type MeteringReader } from '../datasources/index.ts';
+import { KeystoneAuth, Operations, SizeHints, createHttpStack, type HttpStack, type MeteringReader } from '../datasources/index.ts';
 import type { GraphServices } from '../resolvers/context.ts';
 import type { SharedStore } from '../core/shared-store.ts';
 import { MemoryStore } from '../core/memory-store.ts';
@@ -40,6 +40,9 @@ export function createServices(config: MosaicConfig, metering: MeteringReader | 
   // account when keystone.serviceUser is set (datasources/keystone/revocations.ts).
   const keystone = new KeystoneAuth(stack, store);
   keystone.start();
+  // Mutations as operations in MongoDB; the tracker resumes unfinished ones now (datasources/operations/).
+  const operations = Operations.connect(stack, keystone);
+  operations?.start();
   return {
     config,
     stack,
@@ -49,6 +52,7 @@ export function createServices(config: MosaicConfig, metering: MeteringReader | 
     metering,
     store,
     documents: registry.documents,
+    operations,
     // Dashboards are answered from one computation per tenant scope for fleet.cacheTtlMs, across replicas when
     // the store is Redis. Only whole answers are kept (partial ones carry Error values and are never shared).
     fleetCache: new TtlCache<FleetRecord>(config.fleet.cacheTtlMs, 'fleet', {
@@ -58,6 +62,7 @@ export function createServices(config: MosaicConfig, metering: MeteringReader | 
       decode: (t) => jsonWithDates.decode<FleetRecord>(t),
     }),
     async close() {
+      await operations?.close();
       await keystone.close();
       stack.close();
       await metering?.close();

@@ -35,7 +35,7 @@ function serializeRequest(req: IncomingMessage & { ip?: string; host?: string })
 export function loggingOptions(
   level: LogLevel,
   stream?: DestinationStream,
-): Pick<FastifyServerOptions, 'loggerInstance' | 'genReqId' | 'requestIdHeader' | 'requestIdLogLabel'> {
+): Pick<FastifyServerOptions, 'loggerInstance' | 'genReqId' | 'requestIdHeader'> {
   const logger = pino(
     {
       level,
@@ -45,5 +45,6 @@ export function loggingOptions(
     },
     stream,
   );
-  return { loggerInstance: logger as FastifyBaseLogger, genReqId: requestIdFor, requestIdHeader: false, requestIdLogLabel: 'reqId' };
+  // Fastify labels the id `reqId` by default (its own `requestIdLogLabel` option is deprecated).
+  return { loggerInstance: logger as FastifyBaseLogger, genReqId: requestIdFor, requestIdHeader: false };
 }

@@ -35,6 +35,8 @@ export interface NovaState {
   index: NovaIndex;
   /** Servers whose delete was accepted and is in progress (task_state "deleting"). */
   deleting: Set<string>;
+  /** The task_state of a server action in progress (powering-on, powering-off, rebooting, rebooting_hard). */
+  tasks: Map<string, string>;
   /** Servers created with an explicit availability_zone (shown as pinned_availability_zone from 2.96). */
   pinnedAz: Map<string, string>;
   /** Servers whose scheduling failed (no host): shown with a NoValidHost fault once in ERROR. */

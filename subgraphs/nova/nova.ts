@@ -2,7 +2,8 @@
 // shared `{"error": …}` shape, before anything else, as keystonemiddleware does), microversion negotiation,
 // index revalidation, then the handler; every answer carries the version and request-id headers.
 // https://docs.openstack.org/api-ref/compute/
-// Handlers live in servers.ts (reads), server-lifecycle.ts (create/delete), volumes.ts
+// Handlers live in servers.ts (reads), server-lifecycle.ts (create/delete), server-actions.ts (start, stop,
+// reboot), volumes.ts
 // (volume attachments) and resources.ts (hypervisors, availability zones, flavors).
 import { randomUUID } from 'node:crypto';
 import { createEmulator, type Emulator, type EmulatorReply, type EmulatorRequest, type Route } from '../emulator/emulator-server.ts';
@@ -13,6 +14,7 @@ import { NovaIndex } from './index-view.ts';
 import { MAX_MICROVERSION, MIN_MICROVERSION, negotiate, versionHeaders } from './microversion.ts';
 import { listServers, showServer } from './servers.ts';
 import { createServer, deleteServer } from './server-lifecycle.ts';
+import { serverAction } from './server-actions.ts';
 import { attachVolume, detachVolume, listAttachments, showAttachment } from './volumes.ts';
 import { listFlavors, listHypervisors, listZones, showFlavor, showHypervisor } from './resources.ts';
 
@@ -38,6 +40,7 @@ export function createNova(cloud: Cloud): Emulator {
     cloud,
     index: new NovaIndex(cloud),
     deleting: new Set(),
+    tasks: new Map(),
     pinnedAz: new Map(),
     noValidHost: new Set(),
     instanceNumbers: new Map(),
@@ -75,6 +78,7 @@ export function createNova(cloud: Cloud): Emulator {
     get('/servers/:id', showServer),
     post('/servers', createServer),
     del('/servers/:id', deleteServer),
+    post('/servers/:id/action', serverAction),
     get('/servers/:id/os-volume_attachments', listAttachments),
     get('/servers/:id/os-volume_attachments/:volumeId', showAttachment),
     post('/servers/:id/os-volume_attachments', attachVolume),

@@ -19,7 +19,7 @@ const THRESHOLDS = [3, 9, 16, 19, 26, 47, 63, 73, 90, 96];
 const BUCKET: number[] = [];
 for (let mv = 0; mv <= 96; mv++) BUCKET[mv] = THRESHOLDS.filter((t) => t <= mv).length;
 
-const VM_STATE: Record<Server['status'], [vmState: string, powerState: number]> = {
+export const VM_STATE: Record<Server['status'], [vmState: string, powerState: number]> = {
   ACTIVE: ['active', 1],
   SHUTOFF: ['stopped', 4],
   ERROR: ['error', 0],
@@ -48,7 +48,13 @@ const reservationId = (id: string): string => {
 };
 
 export const taskState = (state: NovaState, server: Server): string | null =>
-  state.deleting.has(server.id) ? 'deleting' : server.status === 'BUILD' ? 'spawning' : null;
+  state.deleting.has(server.id) ? 'deleting' : (state.tasks.get(server.id) ?? (server.status === 'BUILD' ? 'spawning' : null));
+
+/** The API status: vm_state active with a reboot task shows as REBOOT / HARD_REBOOT (nova/api/openstack/common.py _STATE_MAP). */
+const shownStatus = (state: NovaState, server: Server): string => {
+  const task = state.tasks.get(server.id);
+  return task === 'rebooting' ? 'REBOOT' : task === 'rebooting_hard' ? 'HARD_REBOOT' : server.status;
+};
 
 export function serverLinks(origin: string, id: string) {
   return [
@@ -162,7 +168,7 @@ export function buildServer(state: NovaState, server: Server, admin: boolean, mv
   if (mv >= 96) o.pinned_availability_zone = state.pinnedAz.get(server.id) ?? null;
   if (PROGRESS_STATUSES.has(server.status)) o.progress = 0;
   o.security_groups = [{ name: 'default' }];
-  o.status = server.status;
+  o.status = shownStatus(state, server);
   if (mv >= 26) o.tags = [];
   o.tenant_id = server.projectId;
   if (mv >= 63) o.trusted_image_certificates = null;

@@ -200,6 +200,7 @@ export function deleteServer(ctx: NovaContext): EmulatorReply {
 function removeServer(state: NovaState, server: Server): void {
   const cloud = state.cloud;
   state.deleting.delete(server.id);
+  state.tasks.delete(server.id);
   const at = cloud.servers.indexOf(server);
   if (at === -1) return;
   cloud.servers.splice(at, 1);

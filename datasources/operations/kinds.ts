@@ -1,0 +1,245 @@
+// What each kind of operation sends upstream and how it tells where it stands — the only place that knows which
+// upstream state means "done". Polling semantics per upstream:
+//  - Nova (https://docs.openstack.org/api-guide/compute/server_concepts.html): an action is finished when
+//    OS-EXT-STS:task_state is null again; the result is the status (vm_state): ACTIVE, SHUTOFF, or ERROR with
+//    a `fault` saying why (NoValidHost…). A deleted server answers 404.
+//  - Cinder (https://docs.openstack.org/api-ref/block-storage/v3/#volumes-volumes): creating → available or
+//    error; deleting → gone (404); attachments show on the volume.
+//  - The region controller answers its writes synchronously ({ret, msg, data}).
+// `check` answers `unknown` when nothing upstream shows that the write happened; while the write's answer is
+// outstanding or was lost, that means "not yet" (the tracker asks again), after the settle window "it did not".
+import type { Disk } from '../../core/domain.ts';
+import { MosaicError } from '../../core/errors.ts';
+import type { NovaActions, ServerState } from '../nova/actions.ts';
+import type { CinderActions } from '../cinder/actions.ts';
+import type { RegionControllerActions } from '../legacy/actions.ts';
+import type { OperationError, OperationKind, OperationRecord, OperationTarget } from './types.ts';
+
+/** The metadata key a created server or volume carries: how a lost create is found again. */
+export const IDEMPOTENCY_METADATA_KEY = 'mosaic-idempotency-key';
+
+export interface CloudApi {
+  nova: NovaActions;
+  cinder: CinderActions;
+  legacy: RegionControllerActions;
+}
+
+export type Progress =
+  | { state: 'running'; target?: OperationTarget }
+  | { state: 'succeeded'; target?: OperationTarget }
+  | { state: 'failed'; error: OperationError; target?: OperationTarget }
+  | { state: 'unknown' };
+
+export interface Submitted {
+  target: OperationTarget | null;
+  /** The write's answer is already the final state (the region controller's synchronous writes). */
+  done?: boolean;
+}
+
+interface KindSpec {
+  /** The upstream service whose timeout bounds the settle window. */
+  service: 'nova' | 'cinder' | 'legacy';
+  submit(api: CloudApi, op: OperationRecord): Promise<Submitted>;
+  check(api: CloudApi, op: OperationRecord): Promise<Progress>;
+}
+
+const p = (op: OperationRecord) => op.params as Record<string, any>;
+const instance = (key: string): OperationTarget => ({ type: 'Instance', key });
+const cinderDisk = (id: string): OperationTarget => ({ type: 'Disk', key: `cinder:${id}` });
+
+function novaFailure(s: ServerState, what: string): Progress & { state: 'failed' } {
+  return {
+    state: 'failed',
+    error: {
+      code: 'MOSAIC_ERR_UPSTREAM_STATUS',
+      message: `Nova could not ${what}: the instance is in ERROR${s.fault ? ` (${s.fault.message.trim()})` : ''}`,
+      upstreamMessage: s.fault?.message ?? null,
+    },
+  };
+}
+
+const gone = (what: string): Progress => ({
+  state: 'failed',
+  error: { code: 'MOSAIC_ERR_NOT_FOUND', message: `${what} no longer exists`, upstreamMessage: null },
+});
+
+/** A power action (start, stop, reboot): finished when the task is over and the status is `result`. */
+function powerAction(body: (op: OperationRecord) => Record<string, unknown>, result: string, what: string): KindSpec {
+  return {
+    service: 'nova',
+    async submit(api, op) {
+      await api.nova.action(p(op).instanceId, body(op));
+      return { target: instance(p(op).instanceId) };
+    },
+    async check(api, op) {
+      const s = await api.nova.serverState(p(op).instanceId);
+      if (!s) return gone(`Instance ${p(op).instanceId}`);
+      if (s.taskState) return { state: 'running' };
+      if (s.status === 'ERROR') return novaFailure(s, what);
+      if (s.status !== result) return { state: 'unknown' };
+      // A reboot ends where it began (ACTIVE): after a lost answer, only a change since the operation began shows it happened.
+      if (op.kind === 'REBOOT_INSTANCE' && op.ambiguousAt && (!s.updatedAt || s.updatedAt.getTime() < op.startedAt.getTime() - 1000)) {
+        return { state: 'unknown' };
+      }
+      return { state: 'succeeded' };
+    },
+  };
+}
+
+const KINDS: Record<OperationKind, KindSpec> = {
+  CREATE_INSTANCE: {
+    service: 'nova',
+    async submit(api, op) {
+      return { target: instance(await api.nova.createServer(p(op).server)) };
+    },
+    async check(api, op) {
+      let id = op.target?.key;
+      let found: OperationTarget | undefined;
+      if (!id) {
+        // The create's answer was lost: the server, if it was made, carries the key in its metadata.
+        const server = p(op).server as { name: string };
+        const hits = await api.nova.serversNamed(server.name, op.projectId);
+        const hit = hits.find((s) => s.metadata[IDEMPOTENCY_METADATA_KEY] === op.idempotencyKey);
+        if (!hit) return { state: 'unknown' };
+        id = hit.id;
+        found = instance(id);
+      }
+      const s = await api.nova.serverState(id);
+      if (!s) return gone(`Instance ${id}`);
+      if (s.status === 'ERROR') return { ...novaFailure(s, 'build the instance'), target: found };
+      if (s.status === 'ACTIVE' && !s.taskState) return { state: 'succeeded', target: found };
+      return { state: 'running', target: found };
+    },
+  },
+  DELETE_INSTANCE: {
+    service: 'nova',
+    async submit(api, op) {
+      await api.nova.deleteServer(p(op).instanceId);
+      return { target: instance(p(op).instanceId) };
+    },
+    async check(api, op) {
+      const s = await api.nova.serverState(p(op).instanceId);
+      if (!s || s.status === 'DELETED') return { state: 'succeeded' };
+      if (s.taskState === 'deleting') return { state: 'running' };
+      return { state: 'unknown' };
+    },
+  },
+  START_INSTANCE: powerAction(() => ({ 'os-start': null }), 'ACTIVE', 'start the instance'),
+  STOP_INSTANCE: powerAction(() => ({ 'os-stop': null }), 'SHUTOFF', 'stop the instance'),
+  REBOOT_INSTANCE: powerAction((op) => ({ reboot: { type: p(op).type } }), 'ACTIVE', 'reboot the instance'),
+  CREATE_DISK: {
+    service: 'cinder',
+    async submit(api, op) {
+      const params = p(op);
+      if (params.backend === 'LEGACY') {
+        const disk: Disk = await api.legacy.createDisk(params.storageId, params.disk, op.id);
+        return { target: { type: 'Disk', key: `legacy:${disk.id}` }, done: true };
+      }
+      return { target: cinderDisk(await api.cinder.createVolume(params.volume)) };
+    },
+    async check(api, op) {
+      const params = p(op);
+      if (params.backend === 'LEGACY') {
+        if (op.target) return { state: 'succeeded' };
+        // The region controller has no metadata: a disk of this (generated, key-derived) name made since the operation began.
+        const since = op.startedAt.getTime() - 2000;
+        const hit = (await api.legacy.disksNamed(params.storageId, params.disk.name, op.id)).find((d) => (d.createdAt?.getTime() ?? 0) >= since);
+        return hit ? { state: 'succeeded', target: { type: 'Disk', key: `legacy:${hit.id}` } } : { state: 'unknown' };
+      }
+      let id = op.target?.key.slice('cinder:'.length);
+      let found: OperationTarget | undefined;
+      if (!id) {
+        const hits = await api.cinder.volumesWithMetadata(IDEMPOTENCY_METADATA_KEY, op.idempotencyKey, op.projectId);
+        if (hits.length === 0) return { state: 'unknown' };
+        id = hits[0].id;
+        found = cinderDisk(id);
+      }
+      const v = await api.cinder.volumeState(id);
+      if (!v) return gone(`Volume ${id}`);
+      if (v.status === 'available' || v.status === 'in-use') return { state: 'succeeded', target: found };
+      if (v.status.startsWith('error')) {
+        return {
+          state: 'failed',
+          error: {
+            code: 'MOSAIC_ERR_UPSTREAM_STATUS',
+            message: `Cinder could not create volume ${id} (status ${v.status})`,
+            upstreamMessage: v.status,
+          },
+        };
+      }
+      return { state: 'running', target: found };
+    },
+  },
+  ATTACH_DISK: {
+    service: 'nova',
+    async submit(api, op) {
+      await api.nova.attachVolume(p(op).instanceId, p(op).volumeId, p(op).device);
+      return { target: cinderDisk(p(op).volumeId) };
+    },
+    async check(api, op) {
+      const v = await api.cinder.volumeState(p(op).volumeId);
+      if (!v) return gone(`Volume ${p(op).volumeId}`);
+      if (v.attachments.some((a) => a.serverId === p(op).instanceId)) return { state: 'succeeded' };
+      if (v.status === 'attaching' || v.status === 'reserved') return { state: 'running' };
+      return { state: 'unknown' };
+    },
+  },
+  DETACH_DISK: {
+    service: 'nova',
+    async submit(api, op) {
+      await api.nova.detachVolume(p(op).instanceId, p(op).volumeId);
+      return { target: cinderDisk(p(op).volumeId) };
+    },
+    async check(api, op) {
+      const v = await api.cinder.volumeState(p(op).volumeId);
+      if (!v) return gone(`Volume ${p(op).volumeId}`);
+      if (!v.attachments.some((a) => a.serverId === p(op).instanceId)) return { state: 'succeeded' };
+      if (v.status === 'detaching') return { state: 'running' };
+      return { state: 'unknown' };
+    },
+  },
+  DELETE_DISK: {
+    service: 'cinder',
+    async submit(api, op) {
+      await api.cinder.deleteVolume(p(op).volumeId);
+      return { target: cinderDisk(p(op).volumeId) };
+    },
+    async check(api, op) {
+      const v = await api.cinder.volumeState(p(op).volumeId);
+      if (!v) return { state: 'succeeded' };
+      if (v.status === 'deleting') return { state: 'running' };
+      if (v.status === 'error_deleting') {
+        return {
+          state: 'failed',
+          error: {
+            code: 'MOSAIC_ERR_UPSTREAM_STATUS',
+            message: `Cinder could not delete volume ${v.id} (error_deleting)`,
+            upstreamMessage: v.status,
+          },
+        };
+      }
+      return { state: 'unknown' };
+    },
+  },
+  DELETE_HOST: {
+    service: 'legacy',
+    async submit(api, op) {
+      await api.legacy.deleteHost(p(op).zoneId, p(op).hostId, op.id);
+      return { target: { type: 'Host', key: String(p(op).hostId) }, done: true };
+    },
+    async check(api, op) {
+      return (await api.legacy.host(p(op).zoneId, p(op).hostId, op.id)) ? { state: 'unknown' } : { state: 'succeeded' };
+    },
+  },
+};
+
+export const kindSpec = (kind: OperationKind): KindSpec => KINDS[kind];
+
+/** An error as an operation records it: its code, message and the upstream's own words. */
+export function recordedError(err: unknown): OperationError {
+  if (err instanceof MosaicError) {
+    const upstream = err.message.replace(/^(nova|cinder|legacy|glance|neutron|keystone)( answered \d+)?: /, '');
+    return { code: err.errorName, message: err.message, upstreamMessage: err.upstream ? upstream : null };
+  }
+  return { code: 'MOSAIC_ERR_INTERNAL', message: 'Internal error.', upstreamMessage: null };
+}
