@@ -61,6 +61,11 @@ export interface MosaicConfig {
   redis: { url: string | null; keyPrefix: string };
   /** pino log level; Prometheus /metrics; OpenTelemetry traces (`auto` = when OTEL_EXPORTER_OTLP_* is set). */
   observability: { logLevel: LogLevel; metrics: boolean; tracing: 'auto' | 'on' | 'off' };
+  /**
+   * The cloud's notifications (datasources/events/): the RabbitMQ URL (null = no bus: operations and subscriptions
+   * fall back to polling), the services' topic exchanges, and the subscription limits per WebSocket and per caller.
+   */
+  events: { amqpUrl: string | null; exchanges: readonly string[]; maxSubscriptionsPerConnection: number; maxSubscriptionsPerCaller: number };
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -97,6 +102,11 @@ const httpUrl: Check = (v) => {
   }
 };
 const redisUri: Check = (v) => (v === null || (typeof v === 'string' && /^rediss?:\/\//.test(v)) ? null : 'must be a redis:// URI');
+const amqpUri: Check = (v) => (v === null || (typeof v === 'string' && /^amqps?:\/\//.test(v)) ? null : 'must be an amqp:// URI');
+const nameList: Check = (v) =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && /^[\w.:-]{1,255}$/.test(x))
+    ? null
+    : 'must be a non-empty list of exchange names';
 const mongoUri: Check = (v) => (v === null || (typeof v === 'string' && /^mongodb(\+srv)?:\/\//.test(v)) ? null : 'must be a mongodb:// URI');
 
 /** Every section's options with their defaults and checks: the one place an option is declared. */
@@ -150,6 +160,13 @@ const SECTIONS = {
     logLevel: ['info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')],
     metrics: [true, boolean],
     tracing: ['auto', oneOf('auto', 'on', 'off')],
+  },
+  events: {
+    amqpUrl: [null, amqpUri],
+    // oslo.messaging publishes on each service's control_exchange: `nova`, `cinder` (the region controller: ours).
+    exchanges: [['nova', 'cinder', 'region-controller'], nameList],
+    maxSubscriptionsPerConnection: [20, int(1, 10_000)],
+    maxSubscriptionsPerCaller: [100, int(1, 1_000_000)],
   },
 } as const satisfies Record<string, Record<string, Option<unknown>>>;
 
@@ -226,6 +243,7 @@ export function validateConfig(raw: Raw): MosaicConfig {
     rateLimit: section('rateLimit'),
     redis: section('redis'),
     observability: section('observability'),
+    events: section('events'),
   };
   if (config.security.trustedOperations === 'enforce' && config.security.apq) {
     throw new ConfigError(

@@ -36,6 +36,7 @@ export const ERRORS = {
   MOSAIC_ERR_UPSTREAM_UNAVAILABLE: { code: 'UPSTREAM_UNAVAILABLE', message: 'The upstream service is unreachable.' },
   MOSAIC_ERR_UPSTREAM_STATUS: { code: 'UPSTREAM_ERROR', message: 'The upstream service answered with an error.' },
   MOSAIC_ERR_UPSTREAM_GARBLED: { code: 'UPSTREAM_ERROR', message: 'The upstream service answered with a malformed body.' },
+  MOSAIC_ERR_UNSUPPORTED_VERSION: { code: 'UPSTREAM_ERROR', message: 'The upstream service offers no API version Mosaic speaks.' },
   MOSAIC_ERR_CIRCUIT_OPEN: { code: 'UPSTREAM_UNAVAILABLE', message: 'The upstream service is failing; calls are paused for a moment.' },
   MOSAIC_ERR_NO_ENDPOINT: { code: 'UPSTREAM_UNAVAILABLE', message: 'The service catalog has no endpoint for this service.' },
   MOSAIC_ERR_METRICS_OFF: { code: 'UPSTREAM_UNAVAILABLE', message: 'Metrics are off: no MongoDB is configured (set MONGODB_URI).' },
@@ -45,6 +46,11 @@ export const ERRORS = {
   },
   MOSAIC_ERR_CONFLICT: { code: 'BAD_USER_INPUT', message: 'The resource is not in a state that allows this change.' },
   MOSAIC_ERR_IDEMPOTENCY_MISMATCH: { code: 'BAD_USER_INPUT', message: 'This idempotency key was used with different input.' },
+  MOSAIC_ERR_TOO_MANY_SUBSCRIPTIONS: {
+    code: 'FORBIDDEN',
+    message: 'Too many subscriptions open (events.maxSubscriptionsPerConnection / maxSubscriptionsPerCaller).',
+  },
+  MOSAIC_ERR_EVENTS_OFF: { code: 'UPSTREAM_UNAVAILABLE', message: 'The cloud’s event stream is not available: no message bus is connected.' },
   MOSAIC_ERR_CONFIG: { code: 'INTERNAL', message: 'The configuration is invalid.' },
   MOSAIC_ERR_INTERNAL: { code: 'INTERNAL', message: 'Internal error.' },
 } as const satisfies Record<string, { code: PublicCode; message: string }>;

@@ -1,7 +1,9 @@
 // The one table of the services Mosaic talks to: their names (used in config, errors, logs and the emulators'
 // counts), how they are reached, and for the OpenStack ones the catalog types they register under, in the order
 // we look them up (os-service-types: https://service-types.openstack.org/service-types.json — Cinder appears as
-// block-storage, volumev3 and volume in deployed catalogs). Adding an upstream starts with a row here.
+// block-storage, volumev3, volumev2 and volume in deployed catalogs, in that alias order; an endpoint is used
+// only when its version document offers an API Mosaic speaks, datasources/discovery/). Adding an upstream
+// starts with a row here.
 
 export type ServiceKind = 'http' | 'mongodb' | 'amqp' | 'graphql';
 
@@ -16,7 +18,7 @@ export interface ServiceSpec {
 export const SERVICES = {
   keystone: { kind: 'http', catalogTypes: ['identity'], owns: 'tokens, the catalog, projects' },
   nova: { kind: 'http', catalogTypes: ['compute'], owns: 'instances, flavors, hypervisors' },
-  cinder: { kind: 'http', catalogTypes: ['block-storage', 'volumev3', 'volume'], owns: 'volumes' },
+  cinder: { kind: 'http', catalogTypes: ['block-storage', 'volumev3', 'volumev2', 'volume'], owns: 'volumes' },
   glance: { kind: 'http', catalogTypes: ['image'], owns: 'images' },
   neutron: { kind: 'http', catalogTypes: ['network'], owns: 'ports, floating IPs' },
   legacy: { kind: 'http', catalogTypes: [], owns: 'zones, hosts, storage pools, legacy disks' },

@@ -17,7 +17,11 @@ async function main() {
   const latencyMs = values.latency === undefined ? 0 : Number(values.latency);
   if (!Number.isFinite(latencyMs) || latencyMs < 0) fail('mosaic: --latency must be a number of milliseconds');
   // The emulated cloud takes free ports, so the demo never collides with services already on 5000, 8774…
-  const cloud = await startDemoCloud({ size, latencyMs, ports: Object.fromEntries(SERVICE_NAMES.map((n) => [n, 0])) });
+  const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, 0]));
+  // The cloud publishes its notifications to RabbitMQ when one answers (README "Events and subscriptions"); else none.
+  const amqpUrl = process.env.MOSAIC_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+  const notifying = await startDemoCloud({ size, latencyMs, ports, notifyAmqpUrl: amqpUrl }).catch(() => null);
+  const cloud = notifying ?? (await startDemoCloud({ size, latencyMs, ports }));
   const config = loadConfig(
     values.config,
     { ...process.env, MONGODB_URI: process.env.MONGODB_URI ?? '' },
@@ -26,6 +30,7 @@ async function main() {
       // The demo cloud's service account reads revocation events: a token revoked at Keystone stops within 5 s.
       keystone: { url: cloud.keystoneUrl, serviceUser: cloud.keystoneServiceUser, servicePassword: cloud.keystoneServicePassword },
       legacy: { url: cloud.legacyUrl, apiKey: cloud.legacyApiKey },
+      ...(notifying ? { events: { amqpUrl } } : {}),
     },
   );
   const metering = values['no-metrics']
@@ -49,6 +54,8 @@ async function main() {
   console.log(`Mosaic demo (${config.server.runtime}, ${size} cloud) on ${url}`);
   console.log(`GraphQL console: ${url.replace(/\/graphql$/, '/graphiql')}#token=${token}`);
   console.log(`Emulated Keystone: ${cloud.keystoneUrl}   legacy region controller: ${cloud.legacyUrl}`);
+  if (notifying)
+    console.log(`Events: the cloud's notifications on RabbitMQ ${amqpUrl.replace(/\/\/[^@/]*@/, '//')} (subscriptions on ws://…/graphql)`);
   console.log('Demo users: admin/admin (admin), alice/alice (project web), bob/bob (project data)');
   console.log(`Admin token (valid 1 h): ${token}`);
   console.log(`Try: curl -s ${url} -H 'content-type: application/json' -H 'x-auth-token: ${token}' -d '{"query":"{ zones { name hostCount } }"}'`);

@@ -7,6 +7,7 @@ import type { TtlCache } from '../core/ttl-cache.ts';
 import type { FleetRecord } from './fleet-stats.ts';
 import type { DocumentStore } from '../datasources/persisted/document-store.ts';
 import type { Operations } from '../datasources/operations/operations.ts';
+import type { EventHub } from '../datasources/events/index.ts';
 import type { KeystoneAuth, Loaders, MetricLoaders, UpstreamClient } from '../datasources/index.ts';
 
 /** The long-lived parts resolvers use: config, the token validator (for login) and the dashboard cache. */
@@ -19,6 +20,8 @@ export interface GraphServices {
   documents: DocumentStore;
   /** Mutations as tracked operations (datasources/operations/); null without MongoDB (MOSAIC_ERR_WRITES_OFF). */
   operations: Operations | null;
+  /** The cloud's notifications as domain events (datasources/events/), for subscriptions. */
+  events: EventHub;
 }
 
 export interface GraphContext {

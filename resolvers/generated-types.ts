@@ -291,6 +291,47 @@ export type InstanceEdge = {
   node: Instance;
 };
 
+/** One change to an instance, from the cloud's notifications. */
+export type InstanceEvent = {
+  __typename?: 'InstanceEvent';
+  /** When the service sent the notification. */
+  at: Scalars['DateTime']['output'];
+  /** The Cinder volume UUID (DISK_ATTACHED, DISK_DETACHED). */
+  diskId?: Maybe<Scalars['ID']['output']>;
+  /** The upstream's own event type, e.g. instance.update. */
+  eventType: Scalars['String']['output'];
+  /** The instance's Nova UUID. */
+  instanceId: Scalars['ID']['output'];
+  kind: InstanceEventKind;
+  /** The status before the change (STATUS_CHANGED only). */
+  oldStatus?: Maybe<Scalars['String']['output']>;
+  projectId: Scalars['ID']['output'];
+  /** The instance's status after the change (InstanceStatus spelling: ACTIVE, SHUTOFF, BUILD…). */
+  status?: Maybe<Scalars['String']['output']>;
+  /** Nova's task_state after the change (spawning, powering-off, deleting…); null when idle. */
+  taskState?: Maybe<Scalars['String']['output']>;
+};
+
+export type InstanceEventFilter = {
+  /** An Instance global id or Nova UUID. */
+  instanceId?: InputMaybe<Scalars['ID']['input']>;
+  kinds?: InputMaybe<Array<InstanceEventKind>>;
+  /** A project id (administrators; members always receive their own project's events only). */
+  projectId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type InstanceEventKind =
+  /** Nova accepted a new instance (instance.create.start); status BUILD. */
+  | 'CREATED'
+  /** The instance is gone (instance.delete.end). */
+  | 'DELETED'
+  /** A disk was attached (instance.volume_attach.end). */
+  | 'DISK_ATTACHED'
+  /** A disk was detached (instance.volume_detach.end). */
+  | 'DISK_DETACHED'
+  /** The instance's status or task changed (instance.update). */
+  | 'STATUS_CHANGED';
+
 export type InstanceFilter = {
   /** Nova's name filter (a regular expression). */
   name?: InputMaybe<Scalars['String']['input']>;
@@ -667,6 +708,24 @@ export type StatusCount = {
   status: InstanceStatus;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Instance events as the cloud publishes them: the caller's project's (any project's for administrators). Needs the message bus (events.amqpUrl). */
+  instanceEvents: InstanceEvent;
+  /** The operation now, then each time its status changes, until it is SUCCEEDED or FAILED (then the subscription completes). */
+  operationUpdated: Operation;
+};
+
+
+export type SubscriptionInstanceEventsArgs = {
+  filter?: InputMaybe<InstanceEventFilter>;
+};
+
+
+export type SubscriptionOperationUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
 /** Who is calling, as the validated token says. */
 export type Viewer = {
   __typename?: 'Viewer';
@@ -839,6 +898,9 @@ export type ResolversTypes = {
   InstanceActionInput: InstanceActionInput;
   InstanceConnection: ResolverTypeWrapper<Omit<InstanceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['InstanceEdge']>, nodes: Array<ResolversTypes['Instance']> }>;
   InstanceEdge: ResolverTypeWrapper<Omit<InstanceEdge, 'node'> & { node: ResolversTypes['Instance'] }>;
+  InstanceEvent: ResolverTypeWrapper<InstanceEvent>;
+  InstanceEventFilter: InstanceEventFilter;
+  InstanceEventKind: InstanceEventKind;
   InstanceFilter: InstanceFilter;
   InstanceOperationPayload: ResolverTypeWrapper<Omit<InstanceOperationPayload, 'instance' | 'operation'> & { instance?: Maybe<ResolversTypes['Instance']>, operation: ResolversTypes['Operation'] }>;
   InstanceStatus: InstanceStatus;
@@ -866,6 +928,7 @@ export type ResolversTypes = {
   ResourceMetrics: ResolverTypeWrapper<ResourceMetricsRecord>;
   StatusCount: ResolverTypeWrapper<StatusCount>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Viewer: ResolverTypeWrapper<Caller>;
   Zone: ResolverTypeWrapper<ZoneModel>;
   ZoneStats: ResolverTypeWrapper<ZoneStatsRecord>;
@@ -900,6 +963,8 @@ export type ResolversParentTypes = {
   InstanceActionInput: InstanceActionInput;
   InstanceConnection: Omit<InstanceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['InstanceEdge']>, nodes: Array<ResolversParentTypes['Instance']> };
   InstanceEdge: Omit<InstanceEdge, 'node'> & { node: ResolversParentTypes['Instance'] };
+  InstanceEvent: InstanceEvent;
+  InstanceEventFilter: InstanceEventFilter;
   InstanceFilter: InstanceFilter;
   InstanceOperationPayload: Omit<InstanceOperationPayload, 'instance' | 'operation'> & { instance?: Maybe<ResolversParentTypes['Instance']>, operation: ResolversParentTypes['Operation'] };
   Int: Scalars['Int']['output'];
@@ -923,6 +988,7 @@ export type ResolversParentTypes = {
   ResourceMetrics: ResourceMetricsRecord;
   StatusCount: StatusCount;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   Viewer: Caller;
   Zone: ZoneModel;
   ZoneStats: ZoneStatsRecord;
@@ -1089,6 +1155,18 @@ export type InstanceEdgeResolvers<ContextType = GraphContext, ParentType extends
   node?: Resolver<ResolversTypes['Instance'], ParentType, ContextType>;
 };
 
+export type InstanceEventResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InstanceEvent'] = ResolversParentTypes['InstanceEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  diskId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  instanceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['InstanceEventKind'], ParentType, ContextType>;
+  oldStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  projectId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  taskState?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type InstanceOperationPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InstanceOperationPayload'] = ResolversParentTypes['InstanceOperationPayload']> = {
   instance?: Resolver<Maybe<ResolversTypes['Instance']>, ParentType, ContextType>;
   operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
@@ -1232,6 +1310,11 @@ export type StatusCountResolvers<ContextType = GraphContext, ParentType extends 
   status?: Resolver<ResolversTypes['InstanceStatus'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  instanceEvents?: SubscriptionResolver<ResolversTypes['InstanceEvent'], "instanceEvents", ParentType, ContextType, Partial<SubscriptionInstanceEventsArgs>>;
+  operationUpdated?: SubscriptionResolver<ResolversTypes['Operation'], "operationUpdated", ParentType, ContextType, RequireFields<SubscriptionOperationUpdatedArgs, 'id'>>;
+};
+
 export type ViewerResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   isAdmin?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
@@ -1284,6 +1367,7 @@ export type Resolvers<ContextType = GraphContext> = {
   Instance?: InstanceResolvers<ContextType>;
   InstanceConnection?: InstanceConnectionResolvers<ContextType>;
   InstanceEdge?: InstanceEdgeResolvers<ContextType>;
+  InstanceEvent?: InstanceEventResolvers<ContextType>;
   InstanceOperationPayload?: InstanceOperationPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LoginResult?: LoginResultResolvers<ContextType>;
@@ -1302,6 +1386,7 @@ export type Resolvers<ContextType = GraphContext> = {
   RegisteredOperation?: RegisteredOperationResolvers<ContextType>;
   ResourceMetrics?: ResourceMetricsResolvers<ContextType>;
   StatusCount?: StatusCountResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
   Zone?: ZoneResolvers<ContextType>;
   ZoneStats?: ZoneStatsResolvers<ContextType>;

@@ -8,12 +8,14 @@ import { Fleet, ZoneStats } from './fleet.ts';
 import { DateTime, JSONScalar } from './scalars.ts';
 import { AuditEntry, DiskOperationPayload, HostOperationPayload, InstanceOperationPayload, Operation, operationQueries } from './operations.ts';
 import { operationMutations } from './mutations.ts';
+import { Subscription } from './subscriptions.ts';
 
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
   Query: { ...Query, ...operationQueries },
   Mutation: { ...Mutation, ...operationMutations },
+  Subscription,
   Operation,
   AuditEntry,
   InstanceOperationPayload,

@@ -25,6 +25,7 @@ import { registerGraphiql } from './graphiql.ts';
 import { readiness } from './readiness.ts';
 import { loggingOptions } from './observability/logger.ts';
 import { registerObservability } from './observability/register.ts';
+import { mercuriusSubscriptionOptions, registerSubscriptions } from './subscriptions/register.ts';
 import type { Runtime } from '../core/config.ts';
 
 export interface GatewayOptions {
@@ -135,6 +136,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       graphiql: false,
       context: contextFor(services) as never,
       validationRules,
+      subscription: mercuriusSubscriptionOptions(services), // graphql-transport-ws on /graphql (server/subscriptions/)
       errorFormatter: (execution: ExecutionResult & { errors: readonly GraphQLError[] }, ctx?: RequestContext) => {
         // Mercurius routes a body Fastify could not parse through here too: answer it as the client error it is.
         const client = execution.errors.length === 1 ? clientErrorOf(execution.errors[0].originalError) : null;
@@ -187,6 +189,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
     });
   }
 
+  registerSubscriptions(app, services, runtime, { schema, rules: validationRules });
   app.get('/healthz', async () => ({ status: 'ok', runtime }));
   app.get('/readyz', async (_, reply) => {
     const result = await readiness(services);

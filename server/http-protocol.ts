@@ -113,7 +113,8 @@ function changesState({ query, operationName }: GraphQLParams, maxTokens: number
 /** Installs the hooks (and the route answering other methods) for `path`; call before registering a runtime. */
 export function graphqlOverHttp(app: FastifyInstance, { path, maxTokens, trusted }: HttpProtocolOptions): void {
   const exchanges = new WeakMap<FastifyRequest, Exchange>();
-  const ours = (request: FastifyRequest) => request.routeOptions.url === path;
+  // A WebSocket upgrade on `path` is a subscription (server/subscriptions/), not a GraphQL-over-HTTP request.
+  const ours = (request: FastifyRequest) => request.routeOptions.url === path && request.headers.upgrade?.toLowerCase() !== 'websocket';
 
   const wrongMethod = (request: FastifyRequest, reply: FastifyReply) =>
     refuse(

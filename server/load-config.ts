@@ -18,6 +18,7 @@ const ENV: [string, string[], (v: string) => unknown][] = [
   ['MOSAIC_LEGACY_API_KEY', ['legacy', 'apiKey'], String],
   ['MONGODB_URI', ['mongodb', 'uri'], String],
   ['MOSAIC_REDIS_URL', ['redis', 'url'], String],
+  ['MOSAIC_AMQP_URL', ['events', 'amqpUrl'], String],
   ['MOSAIC_LOG_LEVEL', ['observability', 'logLevel'], String],
   ['MOSAIC_KEYSTONE_SERVICE_USER', ['keystone', 'serviceUser'], String],
   ['MOSAIC_KEYSTONE_SERVICE_PASSWORD', ['keystone', 'servicePassword'], String],

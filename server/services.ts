@@ -11,6 +11,7 @@ import type { SharedStore } from '../core/shared-store.ts';
 import { MemoryStore } from '../core/memory-store.ts';
 import { CardinalityStats } from '../datasources/planner/cardinality.ts';
 import { MongoClient } from 'mongodb';
+import { createEventHub } from '../datasources/events/index.ts';
 import { MemoryDocumentStore, MongoDocumentStore, type DocumentStore } from '../datasources/persisted/document-store.ts';
 
 export interface Services extends GraphServices {
@@ -43,6 +44,8 @@ export function createServices(config: MosaicConfig, metering: MeteringReader | 
   // Mutations as operations in MongoDB; the tracker resumes unfinished ones now (datasources/operations/).
   const operations = Operations.connect(stack, keystone);
   operations?.start();
+  // The cloud's notifications from RabbitMQ when events.amqpUrl is set: they finish operations and feed subscriptions.
+  const events = createEventHub(config, operations, store);
   return {
     config,
     stack,
@@ -53,6 +56,7 @@ export function createServices(config: MosaicConfig, metering: MeteringReader | 
     store,
     documents: registry.documents,
     operations,
+    events,
     // Dashboards are answered from one computation per tenant scope for fleet.cacheTtlMs, across replicas when
     // the store is Redis. Only whole answers are kept (partial ones carry Error values and are never shared).
     fleetCache: new TtlCache<FleetRecord>(config.fleet.cacheTtlMs, 'fleet', {
@@ -62,6 +66,7 @@ export function createServices(config: MosaicConfig, metering: MeteringReader | 
       decode: (t) => jsonWithDates.decode<FleetRecord>(t),
     }),
     async close() {
+      await events.close();
       await operations?.close();
       await keystone.close();
       stack.close();

@@ -10,6 +10,9 @@ import { createCinder } from './cinder/cinder.ts';
 import { createGlance } from './glance/glance.ts';
 import { createNeutron } from './neutron/neutron.ts';
 import { createRegionController } from './legacy/region-controller.ts';
+import { catalogEndpoints, type CatalogStyle } from './keystone/catalog-styles.ts';
+import { AmqpNotifier } from './notify/publisher.ts';
+import { attachNotifier } from './notify/registry.ts';
 
 export type ServiceName = 'keystone' | 'nova' | 'cinder' | 'glance' | 'neutron' | 'legacy';
 export const SERVICE_NAMES: ServiceName[] = ['keystone', 'nova', 'cinder', 'glance', 'neutron', 'legacy'];
@@ -30,6 +33,14 @@ export interface DemoCloudOptions extends BuildCloudOptions {
   /** Per-service ports; 0 picks a free one. Defaults to DEFAULT_PORTS. */
   ports?: Partial<Record<ServiceName, number>>;
   host?: string;
+  /** An older Nova or Cinder: the highest microversion each offers, e.g. `{ nova: '2.46', cinder: '3.40' }` (default: 2.96, 3.70). */
+  maxMicroversion?: { nova?: string; cinder?: string };
+  /** How Keystone's catalog registers the services (subgraphs/keystone/catalog-styles.ts); default as today. */
+  catalogStyle?: CatalogStyle;
+  /** Publish the services' notifications to this RabbitMQ (subgraphs/notify/); off when absent. Rejects if unreachable. */
+  notifyAmqpUrl?: string;
+  /** Prefixed to the exchange names (`nova`, `cinder`, `region-controller`), so clouds sharing a broker stay apart. */
+  notifyExchangePrefix?: string;
 }
 
 export interface DemoCloud {
@@ -41,6 +52,8 @@ export interface DemoCloud {
   /** Base URL of the legacy region controller and the key it accepts. */
   legacyUrl: string;
   legacyApiKey: string;
+  /** The notification publisher, when notifyAmqpUrl was given. */
+  notifier: AmqpNotifier | null;
   /** Mosaic's Keystone service account (role `service` in project `service`): it may read revocation events. */
   keystoneServiceUser: string;
   keystoneServicePassword: string;
@@ -51,10 +64,12 @@ export interface DemoCloud {
 
 export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<DemoCloud> {
   const cloud = buildCloud(options);
+  const notifier = options.notifyAmqpUrl ? await AmqpNotifier.connect(options.notifyAmqpUrl, options.notifyExchangePrefix) : null;
+  if (notifier) attachNotifier(cloud, notifier);
   const emulators: Record<ServiceName, Emulator> = {
     keystone: createKeystone(cloud),
-    nova: createNova(cloud),
-    cinder: createCinder(cloud),
+    nova: createNova(cloud, { maxMicroversion: options.maxMicroversion?.nova }),
+    cinder: createCinder(cloud, { maxMicroversion: options.maxMicroversion?.cinder }),
     glance: createGlance(cloud),
     neutron: createNeutron(cloud),
     legacy: createRegionController(cloud),
@@ -67,16 +82,10 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
     }
   } catch (err) {
     await Promise.all(SERVICE_NAMES.map((n) => (urls[n] ? emulators[n].close() : undefined)));
+    await notifier?.close();
     throw err;
   }
-  const endpoints: [string, string, string][] = [
-    ['identity', 'keystone', `${urls.keystone}/v3`],
-    ['compute', 'nova', `${urls.nova}/v2.1`],
-    ['volumev3', 'cinderv3', `${urls.cinder}/v3/%(project_id)s`],
-    ['block-storage', 'cinder', `${urls.cinder}/v3/%(project_id)s`],
-    ['image', 'glance', urls.glance],
-    ['network', 'neutron', `${urls.neutron}/`],
-  ];
+  const endpoints = catalogEndpoints(urls, options.catalogStyle);
   cloud.catalog = endpoints.flatMap(([serviceType, serviceName, url]) =>
     (['public', 'internal', 'admin'] as const).map((iface) => ({ serviceType, serviceName, interface: iface, region: cloud.region, url })),
   );
@@ -89,12 +98,14 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
     keystoneUrl: `${urls.keystone}/v3`,
     legacyUrl: urls.legacy,
     legacyApiKey: cloud.legacyApiKey,
+    notifier,
     keystoneServiceUser: DEMO_SERVICE_USER.name,
     keystoneServicePassword: DEMO_SERVICE_USER.password,
     setFaults: (service, faults) => void emulators[service].setFaults(faults),
     resetStats: () => SERVICE_NAMES.forEach((n) => emulators[n].reset()),
     close: async () => {
       await Promise.all(SERVICE_NAMES.map((n) => emulators[n].close()));
+      await notifier?.close();
     },
   };
 }

@@ -10,7 +10,7 @@ import type { GlanceSource } from './source.ts';
 export function glanceLoaders(glance: GlanceSource, s: RequestState) {
   const { concurrency, maxUrlBytes } = s.batching;
   const image = s.loader<string, Image | null>('image', async (ids) => {
-    const chunks = chunkByUrlBytes([...ids], glance.urlPrefixBytes(), (id) => encodeURIComponent(id).length + 1, maxUrlBytes);
+    const chunks = chunkByUrlBytes([...ids], await glance.urlPrefixBytes(), (id) => encodeURIComponent(id).length + 1, maxUrlBytes);
     const results = await perChunk(
       ids,
       chunks,

@@ -19,6 +19,7 @@ import { Breakers, outcomeOf, type Admission, type CircuitBreaker, type Outcome 
 import { InflightGets } from './coalesce.ts';
 import { RETRY_ERROR_CODES, RETRY_METHODS, RETRY_STATUS_CODES, retryDelayMs, retryLimit } from './retry-policy.ts';
 import { statusError, transportError, upstreamRequestId } from './status-error.ts';
+import { ApiVersions } from '../discovery/api-versions.ts';
 
 export interface UpstreamResponse<T = any> {
   status: number;
@@ -43,6 +44,8 @@ export interface HttpStack {
   inflight: InflightGets<UpstreamResponse>;
   /** One circuit breaker per upstream service; `breakers.state(service)` for readiness and metrics. */
   breakers: Breakers;
+  /** Each OpenStack endpoint root's version document, read once (datasources/discovery/api-versions.ts). */
+  versions: ApiVersions;
   close(): void;
 }
 
@@ -62,6 +65,7 @@ export function createHttpStack(config: MosaicConfig): HttpStack {
     config,
     inflight: new InflightGets(),
     breakers: new Breakers(config.breaker),
+    versions: new ApiVersions(config.keystone.region, config.keystone.interface),
     close() {
       agent.http.destroy();
       agent.https.destroy();
@@ -85,6 +89,11 @@ export class UpstreamClient {
     private readonly scheduler: BatchScheduler,
     private readonly signal?: AbortSignal,
   ) {}
+
+  /** The long-lived version documents of the OpenStack endpoints (the sources' API and microversion choice). */
+  get versions(): ApiVersions {
+    return this.stack.versions;
+  }
 
   /** A GET, fetched at most once per request for the same service, URL and credentials. */
   get<T = any>(service: ServiceName, url: string, headers: Record<string, string> = {}, accept?: number[]): Promise<UpstreamResponse<T>> {

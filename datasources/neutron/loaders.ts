@@ -18,13 +18,13 @@ export interface InstanceAddressesKey {
 export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
   const { maxUrlBytes } = s.batching;
   /** Chunks of `values` for repeated `key=value` filters on a collection, each URL under the budget. */
-  const chunksOf = (values: string[], collection: 'ports' | 'floatingips', key: string) =>
-    chunkByUrlBytes(values, neutron.urlFor(collection).length, (v) => key.length + 2 + encodeURIComponent(v).length, maxUrlBytes);
+  const chunksOf = async (values: string[], collection: 'ports' | 'floatingips', key: string) =>
+    chunkByUrlBytes(values, (await neutron.urlFor(collection)).length, (v) => key.length + 2 + encodeURIComponent(v).length, maxUrlBytes);
   const allPorts = () => s.once('neutron:ports', () => neutron.portsByDevice());
   const allFloatingIps = () => s.once('neutron:fips', () => neutron.floatingIpsByPort());
 
   const portsByInstance = s.loader<string, Port[]>('portsByInstance', async (instanceIds) => {
-    const chunks = chunksOf([...instanceIds], 'ports', 'device_id');
+    const chunks = await chunksOf([...instanceIds], 'ports', 'device_id');
     return choose<(Port[] | Error)[]>([
       {
         name: 'device-chunks',
@@ -53,7 +53,7 @@ export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
     async (instances) => {
       const addresses = [...new Set(instances.flatMap((i) => i.floatingAddresses))];
       if (addresses.length === 0) return instances.map(() => []);
-      const chunks = chunksOf(addresses, 'floatingips', 'floating_ip_address');
+      const chunks = await chunksOf(addresses, 'floatingips', 'floating_ip_address');
       const fips = await choose<FloatingIp[]>([
         {
           name: 'address-chunks',
@@ -85,7 +85,12 @@ export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
   /** Ports and floating IPs by id (for node(id)): `id=` filters, chunked. */
   const byId = <V extends { id: string }>(name: string, collection: 'ports' | 'floatingips', fetch: (ids: string[]) => Promise<V[]>) =>
     s.loader<string, V | null>(name, async (ids) =>
-      perChunk(ids, chunksOf([...ids], collection, 'id'), async (c) => new Map((await fetch(c)).map((v) => [v.id, v] as const)), null as V | null),
+      perChunk(
+        ids,
+        await chunksOf([...ids], collection, 'id'),
+        async (c) => new Map((await fetch(c)).map((v) => [v.id, v] as const)),
+        null as V | null,
+      ),
     );
   const port = byId<Port>('port', 'ports', (ids) => neutron.portsByIds(ids));
   const floatingIp = byId<FloatingIp>('floatingIp', 'floatingips', (ids) => neutron.floatingIpsByIds(ids));

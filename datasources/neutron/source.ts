@@ -1,7 +1,8 @@
 // Neutron (network v2.0) calls: ports and floating IPs. https://docs.openstack.org/api-ref/network/v2/
 // Repeated query keys are OR (`device_id=A&device_id=B`), so one call covers a chunk of instances; admins see
 // every project's resources without any flag, members their own. Lists are not paged unless the deployment
-// turns pagination on; `<collection>_links` is followed when it does.
+// turns pagination on; `<collection>_links` is followed when it does. The API base (`<root>/v2.0`) comes from
+// Neutron's version document (openstack-source.ts api()).
 import { OpenStackSource } from '../openstack-source.ts';
 import { garbled } from '../http/status-error.ts';
 import { collectMarkerPages, hasNextLink, queryString, withQuery } from '../http/pagination.ts';
@@ -12,11 +13,8 @@ export class NeutronSource extends OpenStackSource {
   /** A list endpoint with filters, following `<collection>_links` if the deployment paginates. */
   private list(collection: 'ports' | 'floatingips', filters: Record<string, string[] | string | undefined>): Promise<any[]> {
     return collectMarkerPages<any>(async (marker) => {
-      const res = await this.upstream.get(
-        'neutron',
-        withQuery(`${this.baseUrl}/v2.0/${collection}`, queryString({ ...filters, marker })),
-        this.headers,
-      );
+      const api = await this.api('neutron');
+      const res = await this.getList(api, withQuery(`${api.base}/${collection}`, queryString({ ...filters, marker })));
       const page = res.body?.[collection];
       if (!Array.isArray(page)) throw garbled('neutron', `${collection} list without ${collection}`);
       return { items: page, hasNext: hasNextLink(res.body[`${collection}_links`]) };
@@ -24,8 +22,8 @@ export class NeutronSource extends OpenStackSource {
   }
 
   /** Prefix of a chunked URL, for sizing chunks. */
-  urlFor(collection: 'ports' | 'floatingips'): string {
-    return `${this.baseUrl}/v2.0/${collection}?`;
+  async urlFor(collection: 'ports' | 'floatingips'): Promise<string> {
+    return `${(await this.api('neutron')).base}/${collection}?`;
   }
 
   async portsByDevice(deviceIds?: string[]): Promise<Port[]> {

@@ -9,10 +9,14 @@
 //    service's timeout, at least 2 s, so a request still queued upstream has landed — means it did not: FAILED.
 //  - Replicas may track the same operation; every state change is conditional on it not being final yet.
 //  - Timers are unref'd: the tracker never keeps a process alive.
+//  - Events (datasources/events/): a notification naming a watched operation's resource either finishes it at once
+//    (the action's own .end notification, judged by events/settle.ts) or wakes it to be polled now. Polling stays
+//    the fallback: without a bus nothing changes here. onChange() reports every status this tracker records, so
+//    subscriptions (operationUpdated) hear of it on every replica (server/subscriptions/).
 import { MosaicError } from '../../core/errors.ts';
 import type { OperationStore } from './store.ts';
 import { kindSpec, type CloudApi, type Progress } from './kinds.ts';
-import { FINAL, type OperationRecord } from './types.ts';
+import { FINAL, type OperationRecord, type OperationTarget } from './types.ts';
 
 /** An operation not final after this long fails: nothing the upstreams do takes longer. */
 export const MAX_OPERATION_MS = 30 * 60_000;
@@ -37,8 +41,75 @@ export class OperationTracker {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private running = false;
   private resumeTimer: NodeJS.Timeout | null = null;
+  /** What an event needs to find a watched operation: its target (`Type:key`, null until known) and project. */
+  private readonly known = new Map<string, { target: string | null; projectId: string }>();
+  private readonly changeListeners = new Set<(op: OperationRecord) => void>();
 
   constructor(private readonly deps: TrackerDeps) {}
+
+  /** Calls `listener` with each operation this tracker moves to another status; returns unsubscribe. */
+  onChange(listener: (op: OperationRecord) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(op: OperationRecord | null): void {
+    if (!op) return;
+    for (const l of this.changeListeners) {
+      try {
+        l(op);
+      } catch {
+        // A listener's failure is not the operation's.
+      }
+    }
+  }
+
+  private remember(op: OperationRecord): void {
+    if (FINAL.has(op.status)) this.known.delete(op.id);
+    else this.known.set(op.id, { target: op.target ? `${op.target.type}:${op.target.key}` : null, projectId: op.projectId });
+  }
+
+  /**
+   * The cloud said something happened to `target` (of `projectId`; null for hosts). Each watched operation on it is
+   * finished when `judge` says the event is its final state, else polled now; operations whose target is not known
+   * yet (a create whose answer was lost) of that project are polled now too.
+   */
+  async onResourceEvent(
+    target: OperationTarget,
+    projectId: string | null,
+    judge: (op: OperationRecord) => (Progress & { state: 'succeeded' | 'failed' }) | null,
+  ): Promise<void> {
+    if (!this.running) return;
+    try {
+      // An event can beat an operation's first poll: learn the targets of watched operations not loaded yet.
+      for (const id of [...this.timers.keys()].filter((id) => !this.known.has(id))) {
+        const op = await this.deps.store.get(id);
+        if (op) this.remember(op);
+      }
+      const key = `${target.type}:${target.key}`;
+      for (const [id, k] of [...this.known]) {
+        if (k.target === null && (projectId === null || k.projectId === projectId)) this.watch(id, 0);
+        if (k.target !== key) continue;
+        const op = await this.deps.store.get(id);
+        if (!op || FINAL.has(op.status)) {
+          this.known.delete(id);
+          continue;
+        }
+        const verdict = op.status === 'RUNNING' ? judge(op) : null;
+        if (!verdict) {
+          this.watch(id, 0);
+          continue;
+        }
+        const held = this.timers.get(id);
+        if (held) clearTimeout(held);
+        this.timers.delete(id);
+        await this.finish(op, verdict);
+        this.known.delete(id);
+      }
+    } catch (err) {
+      this.deps.onError?.(err, null);
+    }
+  }
 
   /** Starts tracking, and resumes every unfinished operation (retried every second until MongoDB answers). */
   start(): void {
@@ -63,6 +134,7 @@ export class OperationTracker {
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.known.clear();
   }
 
   /** Looks at the operation after `delayMs` (again, if it is already watched). */
@@ -92,6 +164,7 @@ export class OperationTracker {
     let op: OperationRecord | null = null;
     try {
       op = await this.deps.store.get(id);
+      if (op) this.remember(op);
       if (!op || FINAL.has(op.status)) return;
       const next = await this.step(op);
       if (next !== null) this.watch(id, next);
@@ -112,6 +185,7 @@ export class OperationTracker {
       if (age < orphanMs) return orphanMs - age;
       const updated = await store.update(op.id, { status: 'RUNNING', phase: 'verify', ambiguousAt: new Date(now) });
       if (!updated) return null;
+      this.changed(updated);
       op = updated;
     }
     if (now - op.startedAt.getTime() > MAX_OPERATION_MS) {
@@ -166,12 +240,14 @@ export class OperationTracker {
 
   private async finish(op: OperationRecord, progress: Progress & { state: 'succeeded' | 'failed' }): Promise<void> {
     const now = new Date();
-    await this.deps.store.update(op.id, {
+    const updated = await this.deps.store.update(op.id, {
       status: progress.state === 'succeeded' ? 'SUCCEEDED' : 'FAILED',
       phase: 'track',
       finishedAt: now,
       ...(progress.state === 'failed' ? { error: progress.error } : {}),
       ...(progress.target ? { target: progress.target } : {}),
     });
+    this.known.delete(op.id);
+    this.changed(updated);
   }
 }

@@ -18,6 +18,7 @@ import type { Cloud, Volume } from '../seed/types.ts';
 import { urlencode } from '../emulator/sorted-view.ts';
 import { volumeDetail, volumeJson, volumeMetadata, type CinderView } from './serialize.ts';
 import { CinderFault, findVisibleVolume, listVolumes } from './list.ts';
+import { notifyVolume } from '../notify/cinder.ts';
 
 export const CINDER_MAX_MICROVERSION = 70;
 
@@ -45,8 +46,8 @@ export function cinderFault(code: number, message: string, minor?: number): Emul
 
 const versionHeaders = (minor: number) => ({ 'openstack-api-version': `volume 3.${minor}`, vary: 'OpenStack-API-Version' });
 
-/** The requested 3.x minor version, per microversion_parse: `volume 3.59`, `volume latest`, or absent → 3.0. */
-function microversion(req: EmulatorRequest): number {
+/** The requested 3.x minor version, per microversion_parse: `volume 3.59`, `volume latest`, or absent → 3.0; `max` is this Cinder's. */
+function microversion(req: EmulatorRequest, max = CINDER_MAX_MICROVERSION): number {
   const header = req.headers['openstack-api-version'];
   const text = Array.isArray(header) ? header.join(',') : header;
   if (!text) return 0;
@@ -56,12 +57,12 @@ function microversion(req: EmulatorRequest): number {
     if (service?.toLowerCase() === 'volume') wanted = version;
   }
   if (wanted === undefined) return 0;
-  if (wanted === 'latest') return CINDER_MAX_MICROVERSION;
+  if (wanted === 'latest') return max;
   const m = /^([1-9]\d*)\.([1-9]\d*|0)$/.exec(wanted);
   if (!m) throw new CinderFault(400, `API Version String ${wanted} is of invalid format. Must be of format MajorNum.MinorNum.`);
   const minor = Number(m[2]);
-  if (m[1] !== '3' || minor > CINDER_MAX_MICROVERSION) {
-    throw new CinderFault(406, `Version ${wanted} is not supported by the API. Minimum is 3.0 and maximum is 3.${CINDER_MAX_MICROVERSION}.`);
+  if (m[1] !== '3' || minor > max) {
+    throw new CinderFault(406, `Version ${wanted} is not supported by the API. Minimum is 3.0 and maximum is 3.${max}.`);
   }
   return minor;
 }
@@ -69,13 +70,50 @@ function microversion(req: EmulatorRequest): number {
 const VOLUME_TYPES = ['__DEFAULT__', 'ssd', 'hdd'];
 const DELETABLE = new Set(['available', 'error', 'error_restoring', 'error_extending', 'error_managing']);
 
-export function createCinder(cloud: Cloud): Emulator {
+export interface CinderOptions {
+  /** The highest microversion this Cinder offers, `3.X` (default 3.70); `2.0` offers only the v2 API (pre-v3 releases). */
+  maxMicroversion?: string;
+}
+
+/**
+ * Cinder's version list (GET / answers it with 300 Multiple Choices, GET /v3/ with 200):
+ * https://docs.openstack.org/api-ref/block-storage/v3/#list-all-api-versions
+ */
+function cinderVersions(origin: string, max: number) {
+  const self = (path: string) => [
+    { href: 'https://docs.openstack.org/', rel: 'describedby', type: 'text/html' },
+    { href: `${origin}/${path}/`, rel: 'self' },
+  ];
+  if (max < 0)
+    return { versions: [{ id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2014-06-28T12:20:21Z', links: self('v2') }] };
+  const media = [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }];
+  return {
+    versions: [
+      {
+        id: 'v3.0',
+        status: 'CURRENT',
+        version: `3.${max}`,
+        min_version: '3.0',
+        updated: '2023-08-31T00:00:00Z',
+        links: self('v3'),
+        'media-types': media,
+      },
+    ],
+  };
+}
+
+export function createCinder(cloud: Cloud, options: CinderOptions = {}): Emulator {
+  const wanted = options.maxMicroversion;
+  const parsed = wanted === undefined ? null : /^([23])\.(\d+)$/.exec(wanted);
+  const max = wanted === undefined ? CINDER_MAX_MICROVERSION : parsed?.[1] === '2' ? -1 : Number(parsed?.[2] ?? NaN);
+  if (!(max >= -1 && max <= CINDER_MAX_MICROVERSION))
+    throw new Error(`cinder maxMicroversion ${wanted}: expected 2.0 or 3.0–3.${CINDER_MAX_MICROVERSION}`);
   /** Wraps a volume handler: auth, microversion, the URL project check, fault replies, version headers. */
   const route = (handler: (req: EmulatorRequest, caller: Caller, view: CinderView) => EmulatorReply) =>
     withAuth(cloud, (req, caller) => {
       let minor = 0;
       try {
-        minor = microversion(req);
+        minor = microversion(req, max);
         if (req.params.project_id !== caller.projectId) throw new CinderFault(400, 'Malformed request url');
         const reply = handler(req, caller, { isAdmin: caller.isAdmin, minor, origin: req.origin, projectId: caller.projectId });
         reply.headers = { ...reply.headers, ...versionHeaders(minor), 'x-openstack-request-id': requestId() };
@@ -162,11 +200,13 @@ export function createCinder(cloud: Cloud): Emulator {
       volumeMetadata.set(volume, Object.fromEntries(Object.entries(spec.metadata as object).map(([k, v]) => [k, String(v)])));
     }
     cloud.volumes.push(volume);
+    notifyVolume(cloud, volume, 'volume.create.start');
     later(cloud.asyncDelayMs, () => {
       if (volume.status !== 'creating') return;
       volume.status = 'available';
       volume.updatedAt = new Date();
       volume.rev++;
+      notifyVolume(cloud, volume, 'volume.create.end');
     });
     return { status: 202, body: { volume: volumeDetail(volume, view, false) } };
   });
@@ -183,9 +223,11 @@ export function createCinder(cloud: Cloud): Emulator {
     volume.status = 'deleting';
     volume.updatedAt = new Date();
     volume.rev++;
+    notifyVolume(cloud, volume, 'volume.delete.start');
     later(cloud.asyncDelayMs, () => {
       const i = cloud.volumes.indexOf(volume);
       if (i !== -1) cloud.volumes.splice(i, 1);
+      notifyVolume(cloud, volume, 'volume.delete.end');
     });
     return { status: 202 };
   });
@@ -193,6 +235,9 @@ export function createCinder(cloud: Cloud): Emulator {
   return createEmulator({
     name: 'cinder',
     routes: [
+      // Version discovery is not behind auth (Cinder's paste pipeline serves it before keystonemiddleware).
+      { method: 'GET', pattern: '/', handler: (req) => ({ status: 300, body: cinderVersions(req.origin, max) }) },
+      { method: 'GET', pattern: '/v3', handler: (req) => ({ status: 200, body: cinderVersions(req.origin, max) }) },
       { method: 'GET', pattern: '/v3/:project_id/volumes/detail', handler: list(true) },
       { method: 'GET', pattern: '/v3/:project_id/volumes', handler: list(false) },
       { method: 'GET', pattern: '/v3/:project_id/volumes/:volume_id', handler: show },

@@ -5,7 +5,7 @@
 // Control endpoints, never counted and never faulted:
 //   GET  /_emulator/stats   request counts by "METHOD /route/pattern" and the URLs requested, since the last reset
 //   POST /_emulator/reset   zero the counters (faults stay: a benchmark sets latency once, then resets per run)
-//   PUT  /_emulator/faults  {latencyMs, jitterMs, errorRate, down, malformedRate, slowMs, failUrlsContaining}
+//   PUT  /_emulator/faults  {latencyMs, jitterMs, errorRate, down, malformedRate, slowMs, failUrlsContaining, failStatus}
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -24,9 +24,20 @@ export interface Faults {
   slowMs: number;
   /** Requests whose URL contains this text are answered with the service's own 500 ('' = none): one key's failure. */
   failUrlsContaining: string;
+  /** The status those requests get instead of 500 (404: a list endpoint that is not there). */
+  failStatus: number;
 }
 
-export const NO_FAULTS: Faults = { latencyMs: 0, jitterMs: 0, errorRate: 0, down: false, malformedRate: 0, slowMs: 0, failUrlsContaining: '' };
+export const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  jitterMs: 0,
+  errorRate: 0,
+  down: false,
+  malformedRate: 0,
+  slowMs: 0,
+  failUrlsContaining: '',
+  failStatus: 500,
+};
 
 export interface EmulatorRequest {
   method: string;
@@ -179,7 +190,9 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     const delay = f.latencyMs + (f.jitterMs > 0 ? Math.random() * f.jitterMs : 0) + f.slowMs;
     if (delay > 0) await sleep(delay);
     if (f.errorRate > 0 && Math.random() < f.errorRate) return send(res, options.errorReply(500, 'Injected internal error'));
-    if (f.failUrlsContaining && rawUrl.includes(f.failUrlsContaining)) return send(res, options.errorReply(500, 'Injected internal error'));
+    if (f.failUrlsContaining && rawUrl.includes(f.failUrlsContaining)) {
+      return send(res, options.errorReply(f.failStatus, f.failStatus === 404 ? 'The resource could not be found.' : 'Injected internal error'));
+    }
 
     const request: EmulatorRequest = {
       method,

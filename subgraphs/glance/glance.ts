@@ -256,9 +256,21 @@ export function createGlance(cloud: Cloud): Emulator {
     return json(imageBody(image));
   });
 
+  // Version discovery, without a token: GET /versions (200) and GET / (300 Multiple Choices), every v2.x
+  // pointing at /v2/. https://docs.openstack.org/api-ref/image/versions/
+  const versions = (origin: string) => ({
+    versions: ['2.16', '2.15', '2.9', '2.8', '2.7', '2.6', '2.5', '2.4', '2.3', '2.2', '2.1', '2.0'].map((v, i) => ({
+      id: `v${v}`,
+      status: i === 0 ? 'CURRENT' : 'SUPPORTED',
+      links: [{ rel: 'self', href: `${origin}/v2/` }],
+    })),
+  });
+
   return createEmulator({
     name: 'glance',
     routes: [
+      { method: 'GET', pattern: '/versions', handler: (req) => ({ status: 200, body: versions(req.origin) }) },
+      { method: 'GET', pattern: '/', handler: (req) => ({ status: 300, body: versions(req.origin) }) },
       { method: 'GET', pattern: '/v2/images', handler: list },
       { method: 'GET', pattern: '/v2/images/:image_id', handler: show },
     ],

@@ -6,6 +6,7 @@ import { createEmulator, type Emulator, type EmulatorReply, type EmulatorRequest
 import { RET, diskJson, fail, hostJson, nginxPage, ok, storageJson, zoneJson, type DiskJson, type HostJson, type ListJson } from './serialize.ts';
 import type { Cloud, Host, LegacyDisk } from '../seed/types.ts';
 import { groupBy } from '../emulator/group-by.ts';
+import { notifyHostDeleted } from '../notify/legacy.ts';
 
 /** Thrown by handlers; the route wrapper turns it into `{ret, msg, data: null}`. */
 class LegacyError extends Error {
@@ -180,6 +181,7 @@ export function createRegionController(cloud: Cloud): Emulator {
       if (instances > 0) throw new LegacyError(RET.CONFLICT, `host has ${instances} instances`);
       const at = cloud.hosts.indexOf(host);
       if (at !== -1) cloud.hosts.splice(at, 1);
+      notifyHostDeleted(cloud, host);
       return null;
     }),
     route('GET', '/hosts', (req): ListJson<HostJson> => {

@@ -30,7 +30,20 @@ export function createNeutron(cloud: Cloud): Emulator {
 
   return createEmulator({
     name: 'neutron',
-    routes: [...routesFor(PORTS), ...routesFor(NETWORKS), ...routesFor(FLOATING_IPS)],
+    routes: [
+      // Version discovery, without a token: https://docs.openstack.org/api-ref/network/v2/#list-api-versions
+      {
+        method: 'GET',
+        pattern: '/',
+        handler: (req: EmulatorRequest) => ({
+          status: 200,
+          body: { versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ href: `${req.origin}/v2.0/`, rel: 'self' }] }] },
+        }),
+      },
+      ...routesFor(PORTS),
+      ...routesFor(NETWORKS),
+      ...routesFor(FLOATING_IPS),
+    ],
     errorReply: (status, message) =>
       status >= 500
         ? neutronErrorReply(status, 'HTTPInternalServerError', 'Request Failed: internal server error while processing your request.')

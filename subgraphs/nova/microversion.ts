@@ -3,7 +3,8 @@
 //   - `OpenStack-API-Version: compute 2.X` (may list other services, comma-separated), else the legacy
 //     `X-OpenStack-Nova-API-Version: 2.X`; absent → 2.1; `latest` → the maximum.
 //   - a malformed version string → 400 badRequest ("API Version String … is of invalid format …");
-//   - a well-formed version outside [2.1, 2.96] → 406, body `{"computeFault": …}` (406 has no fault name).
+//   - a well-formed version outside [2.1, max] → 406, body `{"computeFault": …}` (406 has no fault name). `max`
+//     is 2.96 unless the emulator was started older (DemoCloudOptions.maxMicroversion: a Nova of an earlier release).
 // Every response carries the negotiated version back, plus `Vary` on both headers.
 import type { EmulatorReply, EmulatorRequest } from '../emulator/emulator-server.ts';
 import { novaFault } from './common.ts';
@@ -29,23 +30,24 @@ function requested(headers: EmulatorRequest['headers']): string | undefined {
   return undefined;
 }
 
-/** The negotiated minor version (2.X → X), or the error reply to send. */
-export function negotiate(headers: EmulatorRequest['headers']): number | EmulatorReply {
+/** The negotiated minor version (2.X → X), or the error reply to send; `max` is this Nova's maximum minor. */
+export function negotiate(headers: EmulatorRequest['headers'], max = MAX_MICROVERSION): number | EmulatorReply {
   const raw = requested(headers);
   if (raw === undefined) return MIN_MICROVERSION;
-  const hit = cache.get(raw);
+  const key = max === MAX_MICROVERSION ? raw : `${max} ${raw}`;
+  const hit = cache.get(key);
   if (hit !== undefined) return hit;
   let result: number | EmulatorReply;
-  if (raw === 'latest') result = MAX_MICROVERSION;
+  if (raw === 'latest') result = max;
   else {
     const m = VERSION_RE.exec(raw);
     if (!m) {
       result = novaFault(400, `API Version String ${raw} is of invalid format. Must be of format MajorNum.MinorNum.`);
-    } else if (m[1] !== '2' || Number(m[2]) < MIN_MICROVERSION || Number(m[2]) > MAX_MICROVERSION) {
-      result = novaFault(406, `Version ${raw} is not supported by the API. Minimum is 2.${MIN_MICROVERSION} and maximum is 2.${MAX_MICROVERSION}.`);
+    } else if (m[1] !== '2' || Number(m[2]) < MIN_MICROVERSION || Number(m[2]) > max) {
+      result = novaFault(406, `Version ${raw} is not supported by the API. Minimum is 2.${MIN_MICROVERSION} and maximum is 2.${max}.`);
     } else result = Number(m[2]);
   }
-  if (cache.size < 1000) cache.set(raw, result);
+  if (cache.size < 1000) cache.set(key, result);
   return result;
 }
 

@@ -20,11 +20,12 @@ import { listFlavors, listHypervisors, listZones, showFlavor, showHypervisor } f
 
 type NovaHandler = (ctx: NovaContext) => EmulatorReply;
 
-function versionDoc(origin: string) {
+/** The v2.1 version document; `max` is this Nova's maximum minor version. */
+function versionDoc(origin: string, max: number) {
   return {
     id: 'v2.1',
     status: 'CURRENT',
-    version: `2.${MAX_MICROVERSION}`,
+    version: `2.${max}`,
     min_version: `2.${MIN_MICROVERSION}`,
     updated: '2013-07-23T11:33:21Z',
     links: [
@@ -35,7 +36,24 @@ function versionDoc(origin: string) {
   };
 }
 
-export function createNova(cloud: Cloud): Emulator {
+/** The legacy v2.0 API, listed beside v2.1 at the root as Nova lists it (no microversions: `version` is empty). */
+const legacyDoc = (origin: string) => ({
+  id: 'v2.0',
+  status: 'SUPPORTED',
+  version: '',
+  min_version: '',
+  updated: '2011-01-21T11:33:21Z',
+  links: [{ href: `${origin}/v2/`, rel: 'self' }],
+});
+
+export interface NovaOptions {
+  /** The highest microversion this Nova offers, `2.X` (default 2.96, Caracal); `2.0` offers only the legacy v2.0 API. */
+  maxMicroversion?: string;
+}
+
+export function createNova(cloud: Cloud, options: NovaOptions = {}): Emulator {
+  const max = options.maxMicroversion === undefined ? MAX_MICROVERSION : Number(/^2\.(\d+)$/.exec(options.maxMicroversion)?.[1] ?? NaN);
+  if (!(max >= 0 && max <= MAX_MICROVERSION)) throw new Error(`nova maxMicroversion ${options.maxMicroversion}: expected 2.0–2.${MAX_MICROVERSION}`);
   const state: NovaState = {
     cloud,
     index: new NovaIndex(cloud),
@@ -53,7 +71,7 @@ export function createNova(cloud: Cloud): Emulator {
     withAuth(cloud, (req, caller) => {
       const requestId = `req-${randomUUID()}`;
       const ids = { 'x-openstack-request-id': requestId, 'x-compute-request-id': requestId };
-      const mv = negotiate(req.headers);
+      const mv = negotiate(req.headers, max);
       if (typeof mv !== 'number') return { ...mv, headers: { ...mv.headers, ...ids } };
       state.index.refresh();
       const reply = handler({ req, caller, mv, state });
@@ -70,9 +88,14 @@ export function createNova(cloud: Cloud): Emulator {
     {
       method: 'GET',
       pattern: '/',
-      handler: (req: EmulatorRequest) => ({ status: 200, body: { versions: [{ ...versionDoc(req.origin), 'media-types': undefined }] } }),
+      handler: (req: EmulatorRequest) => ({
+        status: 200,
+        body: {
+          versions: [legacyDoc(req.origin), ...(max >= MIN_MICROVERSION ? [{ ...versionDoc(req.origin, max), 'media-types': undefined }] : [])],
+        },
+      }),
     },
-    { method: 'GET', pattern: '/v2.1', handler: (req: EmulatorRequest) => ({ status: 200, body: { version: versionDoc(req.origin) } }) },
+    { method: 'GET', pattern: '/v2.1', handler: (req: EmulatorRequest) => ({ status: 200, body: { version: versionDoc(req.origin, max) } }) },
     get('/servers', (ctx) => listServers(ctx, false)),
     get('/servers/detail', (ctx) => listServers(ctx, true)),
     get('/servers/:id', showServer),

@@ -14,6 +14,7 @@ import type { Server } from '../seed/types.ts';
 import { type NovaContext, type NovaState, instanceNotFound, novaFault } from './common.ts';
 import { VM_STATE } from './serialize.ts';
 import { visibleServer } from './servers.ts';
+import { actionEndEvent, instanceStateOf, notifyInstanceChange } from '../notify/nova.ts';
 
 const touch = (server: Server) => {
   server.updatedAt = new Date();
@@ -28,12 +29,15 @@ function conflict(action: string, server: Server, attr: 'vm_state' | 'task_state
 function begin(state: NovaState, server: Server, task: string, result: Server['status']): EmulatorReply {
   state.tasks.set(server.id, task);
   touch(server);
+  notifyInstanceChange(state, server, { ...instanceStateOf(state, server), task: null });
   setTimeout(() => {
     if (state.tasks.get(server.id) !== task) return;
     state.tasks.delete(server.id);
     if (!state.cloud.servers.includes(server) || state.deleting.has(server.id)) return;
+    const old = { state: VM_STATE[server.status][0], task };
     server.status = result;
     touch(server);
+    notifyInstanceChange(state, server, old, actionEndEvent(task));
   }, state.cloud.asyncDelayMs).unref();
   return { status: 202 };
 }

@@ -13,6 +13,7 @@ import type { Network, Port, Server } from '../seed/types.ts';
 import { type NovaContext, type NovaState, instanceNotFound, novaFault } from './common.ts';
 import { serverLinks } from './serialize.ts';
 import { visibleServer } from './servers.ts';
+import { instanceStateOf, notifyInstance, notifyInstanceChange } from '../notify/nova.ts';
 
 const later = (state: NovaState, fn: () => void) => setTimeout(fn, state.cloud.asyncDelayMs).unref();
 const touch = (server: Server) => {
@@ -106,6 +107,7 @@ export function createServer(ctx: NovaContext): EmulatorReply {
     rev: 0,
   };
   cloud.servers.push(server);
+  notifyInstance(state, server, 'instance.create.start');
   if (az !== undefined) state.pinnedAz.set(server.id, az);
   // Ports are bound by the compute host; without one the build fails before networking.
   const ports: Port[] = [];
@@ -130,6 +132,13 @@ export function createServer(ctx: NovaContext): EmulatorReply {
     if (host) server.launchedAt = new Date();
     for (const p of ports) p.status = 'ACTIVE';
     touch(server);
+    notifyInstanceChange(
+      state,
+      server,
+      { state: 'building', task: 'spawning' },
+      host ? 'instance.create.end' : 'instance.create.error',
+      host ? undefined : 'No valid host was found.',
+    );
   });
 
   const location = serverLinks(req.origin, server.id)[0].href;
@@ -192,6 +201,7 @@ export function deleteServer(ctx: NovaContext): EmulatorReply {
   if (!state.deleting.has(server.id)) {
     state.deleting.add(server.id);
     touch(server);
+    notifyInstanceChange(state, server, { ...instanceStateOf(state, server), task: null }, 'instance.delete.start');
     later(state, () => removeServer(state, server));
   }
   return { status: 204 };
@@ -206,6 +216,7 @@ function removeServer(state: NovaState, server: Server): void {
   cloud.servers.splice(at, 1);
   server.status = 'DELETED';
   touch(server);
+  notifyInstance(state, server, 'instance.delete.end');
   // Volume attachments and floating IPs change in place below.
   state.index.touch();
   const now = new Date();

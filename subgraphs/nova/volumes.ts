@@ -12,6 +12,7 @@ import type { EmulatorReply } from '../emulator/emulator-server.ts';
 import type { Server, VolumeAttachment } from '../seed/types.ts';
 import { type NovaContext, derivedUuid, instanceNotFound, novaFault } from './common.ts';
 import { visibleServer } from './servers.ts';
+import { notifyVolumeAttachment } from '../notify/nova.ts';
 
 function view(server: Server, volumeId: string, a: VolumeAttachment, mv: number, forCreate = false): Record<string, unknown> {
   const o: Record<string, unknown> = {};
@@ -91,6 +92,7 @@ export function attachVolume(ctx: NovaContext): EmulatorReply {
   volume.rev++;
   server.rev++;
   state.index.touch();
+  notifyVolumeAttachment(state, server, volume, 'attach');
   return { status: 200, body: { volumeAttachment: view(server, volume.id, attachment, mv, true) } };
 }
 
@@ -114,5 +116,6 @@ export function detachVolume(ctx: NovaContext): EmulatorReply {
   volume.rev++;
   server.rev++;
   state.index.touch();
+  notifyVolumeAttachment(state, server, volume, 'detach');
   return { status: 202 };
 }

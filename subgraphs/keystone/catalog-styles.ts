@@ -1,0 +1,56 @@
+// The service catalogs the emulated Keystone can hand out, shaped like deployed ones (issue #10): services register
+// under historical types and URLs may or may not carry a version suffix or the project id
+// (os-service-types: https://service-types.openstack.org/service-types.json). A client must choose the API from
+// the service's version document, never from the URL, and these make the tests prove it:
+//   default        compute …/v2.1, block-storage and volumev3 …/v3/%(project_id)s, image and network at their roots
+//   volumev2       Cinder only as `volumev2` at …/v2/%(project_id)s, while its root offers only v3 (a cloud that
+//                  upgraded Cinder and kept its old catalog entry)
+//   unversioned    every endpoint at its root: …:8774/, …:8776/, …:9292/, …:9696/
+//   no-project-id  Cinder at …/v3 without the project (accepted from 3.67; before, clients add it themselves)
+// `%(project_id)s` is substituted by the token's project (token-body.ts catalogFor).
+
+export type CatalogStyle = 'default' | 'volumev2' | 'unversioned' | 'no-project-id';
+export const CATALOG_STYLES: CatalogStyle[] = ['default', 'volumev2', 'unversioned', 'no-project-id'];
+
+type Urls = Record<'keystone' | 'nova' | 'cinder' | 'glance' | 'neutron', string>;
+
+/** [service type, service name, URL] rows of the catalog, one per service registration. */
+export function catalogEndpoints(urls: Urls, style: CatalogStyle = 'default'): [string, string, string][] {
+  const identity: [string, string, string] = ['identity', 'keystone', `${urls.keystone}/v3`];
+  switch (style) {
+    case 'volumev2':
+      return [
+        identity,
+        ['compute', 'nova', `${urls.nova}/v2.1`],
+        ['volumev2', 'cinderv2', `${urls.cinder}/v2/%(project_id)s`],
+        ['image', 'glance', urls.glance],
+        ['network', 'neutron', `${urls.neutron}/`],
+      ];
+    case 'unversioned':
+      return [
+        identity,
+        ['compute', 'nova', `${urls.nova}/`],
+        ['block-storage', 'cinder', `${urls.cinder}/`],
+        ['image', 'glance', `${urls.glance}/`],
+        ['network', 'neutron', urls.neutron],
+      ];
+    case 'no-project-id':
+      return [
+        identity,
+        ['compute', 'nova', `${urls.nova}/v2.1`],
+        ['volumev3', 'cinderv3', `${urls.cinder}/v3`],
+        ['block-storage', 'cinder', `${urls.cinder}/v3`],
+        ['image', 'glance', urls.glance],
+        ['network', 'neutron', `${urls.neutron}/`],
+      ];
+    default:
+      return [
+        identity,
+        ['compute', 'nova', `${urls.nova}/v2.1`],
+        ['volumev3', 'cinderv3', `${urls.cinder}/v3/%(project_id)s`],
+        ['block-storage', 'cinder', `${urls.cinder}/v3/%(project_id)s`],
+        ['image', 'glance', urls.glance],
+        ['network', 'neutron', `${urls.neutron}/`],
+      ];
+  }
+}
