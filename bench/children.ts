@@ -18,6 +18,8 @@ export interface Sample {
   peakRss: number;
   inFlight: number;
   requests: number;
+  /** Upstream response body bytes the gateway has received since it started (background polls left out). */
+  upstreamBytes: number;
 }
 
 /** Ends a child we started: SIGTERM, then SIGKILL if it has not gone after a few seconds. */
@@ -33,11 +35,22 @@ function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
-export async function startCloudChild(size: string, latencyMs: number): Promise<{ info: CloudInfo; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...TSX, path.join(BENCH_DIR, 'cloud-process.ts'), '--size', size, '--latency', String(latencyMs)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+/** Node flags of a child: tsx's loader, and a larger heap when asked (the `large` cloud outgrows the default). */
+const nodeFlags = (heapMb?: number | null) => [...TSX, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
+
+export async function startCloudChild(
+  size: string,
+  latencyMs: number,
+  heapMb?: number | null,
+): Promise<{ info: CloudInfo; pid: number; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags(heapMb), path.join(BENCH_DIR, 'cloud-process.ts'), '--size', size, '--latency', String(latencyMs)],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = readline.createInterface({ input: child.stdout! });
   const info = await new Promise<CloudInfo>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the cloud process exited (${code}) before it was ready`)));
@@ -56,10 +69,10 @@ export interface GatewayChild {
   stop(): Promise<void>;
 }
 
-export async function startGatewayChild(options: GatewayChildOptions): Promise<GatewayChild> {
+export async function startGatewayChild(options: GatewayChildOptions, { heapMb }: { heapMb?: number | null } = {}): Promise<GatewayChild> {
   const child = fork(path.join(BENCH_DIR, 'gateway-process.ts'), [JSON.stringify(options)], {
     cwd: ROOT,
-    execArgv: TSX,
+    execArgv: nodeFlags(heapMb),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;
@@ -70,9 +83,14 @@ export async function startGatewayChild(options: GatewayChildOptions): Promise<G
       if (m.type === 'ready') resolve(m.url);
       else if (m.type === 'error') reject(new Error(`the ${options.variant} gateway failed to start: ${m.message}`));
       else if (m.type === 'sample') {
-        pending
-          .get(m.id)
-          ?.resolve({ cpuUs: m.cpuUserUs + m.cpuSystemUs, rss: m.rss, peakRss: m.peakRss, inFlight: m.inFlight, requests: m.requests });
+        pending.get(m.id)?.resolve({
+          cpuUs: m.cpuUserUs + m.cpuSystemUs,
+          rss: m.rss,
+          peakRss: m.peakRss,
+          inFlight: m.inFlight,
+          requests: m.requests,
+          upstreamBytes: m.upstreamBytes,
+        });
         pending.delete(m.id);
       }
     });

@@ -1,17 +1,36 @@
 // The gateway under test, in its own process (forked by bench/run.ts with an IPC channel): Mosaic on Mercurius,
-// Mosaic on Apollo Server, or the naive baseline. It answers the parent's IPC questions — CPU time so far, RSS
-// now and its peak since the last question, requests in flight — so the bench measures this process alone.
-// Nothing here is added to the gateway itself.
+// Mosaic on Apollo Server, the naive baseline or the DataLoader baseline. It answers the parent's IPC questions —
+// CPU time so far, RSS now and its peak since the last question, requests in flight, upstream response bytes so
+// far (from core/diagnostics.ts `upstreamEnd`) — so the bench measures this process alone. Nothing here is added
+// to the gateway itself.
 //
-//   fork('bench/gateway-process.ts', [JSON.stringify({variant, keystoneUrl, legacyUrl, legacyApiKey, fleetCacheTtlMs})])
+// `share: false` (`npm run bench`'s default, `--no-share`) replaces the HTTP stack's in-flight GET sharing
+// (datasources/http/coalesce.ts, used by UpstreamClient.get through `stack.inflight`) with a pass-through, so
+// concurrent requests never share an upstream call; the per-request URL memo stays. The baselines never share.
+//
+//   fork('bench/gateway-process.ts', [JSON.stringify({variant, keystoneUrl, legacyUrl, legacyApiKey, fleetCacheTtlMs, share})])
 import { validateConfig } from '../core/config.ts';
 import { createServices } from '../server/services.ts';
 import { buildGateway } from '../server/app.ts';
 import { buildNaiveGateway } from './naive-gateway.ts';
+import { buildDataloaderGateway } from './dataloader-gateway.ts';
 import { MongoClient } from 'mongodb';
-import { createMeteringStore } from '../datasources/index.ts';
+import { createMeteringStore, type UpstreamResponse } from '../datasources/index.ts';
+import { InflightGets } from '../datasources/http/coalesce.ts';
+import { channels, type UpstreamCallMessage } from '../core/diagnostics.ts';
+import type { Variant } from './variants.ts';
 
-export type Variant = 'mosaic-mercurius' | 'mosaic-apollo' | 'naive';
+export type { Variant } from './variants.ts';
+
+/** In-flight sharing turned off: every GET is its own upstream call. */
+class NoSharing<V> extends InflightGets<V> {
+  override share(_key: string, fetch: () => Promise<V>): Promise<V> {
+    return fetch();
+  }
+  override has(): boolean {
+    return false;
+  }
+}
 
 export interface GatewayChildOptions {
   variant: Variant;
@@ -22,6 +41,11 @@ export interface GatewayChildOptions {
   keystoneServiceUser?: string;
   keystoneServicePassword?: string;
   fleetCacheTtlMs: number;
+  /**
+   * Share identical in-flight upstream GETs across requests, as production does (the default here, which the attack
+   * and soak modes keep); `npm run bench` passes false unless `--share`.
+   */
+  share?: boolean;
   mongoUri?: string | null;
   mongoDatabase?: string;
 }
@@ -31,7 +55,18 @@ export type ParentMessage = { type: 'sample'; id: number; resetPeak: boolean };
 /** Child → parent. */
 export type ChildMessage =
   | { type: 'ready'; url: string }
-  | { type: 'sample'; id: number; cpuUserUs: number; cpuSystemUs: number; rss: number; peakRss: number; inFlight: number; requests: number }
+  | {
+      type: 'sample';
+      id: number;
+      cpuUserUs: number;
+      cpuSystemUs: number;
+      rss: number;
+      peakRss: number;
+      inFlight: number;
+      requests: number;
+      /** Upstream response body bytes since start, background revocation-event polls left out. */
+      upstreamBytes: number;
+    }
   | { type: 'error'; message: string };
 
 const send = (m: ChildMessage) => process.send?.(m);
@@ -39,13 +74,16 @@ const send = (m: ChildMessage) => process.send?.(m);
 async function main() {
   const options = JSON.parse(process.argv[2] ?? '{}') as GatewayChildOptions;
   const config = validateConfig({
-    // The naive baseline makes a call per key by design: no per-request call budget for it.
+    // The baselines make a call per key by design: no per-request call budget for them.
     server: {
       port: 0,
-      runtime: options.variant === 'mosaic-apollo' ? 'apollo' : 'mercurius',
+      runtime: options.variant === 'mosaic-apollo' || options.variant === 'dataloader' ? 'apollo' : 'mercurius',
       graphiql: false,
-      ...(options.variant === 'naive' ? { maxUpstreamCalls: 1_000_000 } : {}),
+      ...(options.variant === 'naive' || options.variant === 'dataloader' ? { maxUpstreamCalls: 1_000_000 } : {}),
     },
+    // The baselines have no circuit breakers (Mosaic's are in the HTTP stack they borrow): a breaker one wide
+    // baseline query opened would also fail the next workloads' calls.
+    ...(options.variant === 'naive' || options.variant === 'dataloader' ? { breaker: { enabled: false } } : {}),
     keystone: { url: options.keystoneUrl, serviceUser: options.keystoneServiceUser ?? '', servicePassword: options.keystoneServicePassword ?? '' },
     legacy: { url: options.legacyUrl, apiKey: options.legacyApiKey },
     fleet: { cacheTtlMs: options.fleetCacheTtlMs },
@@ -64,7 +102,20 @@ async function main() {
     metering = createMeteringStore(client.db(options.mongoDatabase), { client });
   }
   const services = createServices(config, metering);
-  const app = options.variant === 'naive' ? await buildNaiveGateway(services) : await buildGateway(services, { runtime: config.server.runtime });
+  if (options.share === false) services.stack.inflight = new NoSharing<UpstreamResponse>();
+  const app =
+    options.variant === 'naive'
+      ? await buildNaiveGateway(services)
+      : options.variant === 'dataloader'
+        ? await buildDataloaderGateway(services)
+        : await buildGateway(services, { runtime: config.server.runtime });
+
+  // Upstream bytes: every call's response body size, as the HTTP client publishes it (core/diagnostics.ts).
+  let upstreamBytes = 0;
+  channels.upstreamEnd.subscribe((message) => {
+    const call = message as UpstreamCallMessage;
+    if (!call.route.includes('/OS-REVOKE/')) upstreamBytes += call.bytes ?? 0;
+  });
 
   // Requests received and in flight: CPU per request divides by the first; the parent waits on the second.
   let inFlight = 0;
@@ -84,7 +135,17 @@ async function main() {
     if (m?.type !== 'sample') return;
     const rss = process.memoryUsage.rss();
     const cpu = process.cpuUsage();
-    send({ type: 'sample', id: m.id, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rss, peakRss: Math.max(peakRss, rss), inFlight, requests });
+    send({
+      type: 'sample',
+      id: m.id,
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      rss,
+      peakRss: Math.max(peakRss, rss),
+      inFlight,
+      requests,
+      upstreamBytes,
+    });
     if (m.resetPeak) peakRss = rss;
   });
   const shutdown = async () => {

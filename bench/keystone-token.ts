@@ -1,5 +1,5 @@
-// Issues a Keystone token the way a client does (password auth scoped to the user's own project), for the bench
-// modes that need callers: bench/attack.ts and bench/soak.ts. The seeded demo users' passwords are their names.
+// Issues a Keystone token the way a client does (password auth scoped to the user's own project), for every bench
+// mode that needs callers (run.ts, attack.ts, soak.ts). The seeded demo users' passwords are their names.
 // https://docs.openstack.org/api-ref/identity/v3/#password-authentication-with-scoped-authorization
 
 export async function issueToken(keystoneUrl: string, user: string, project: string): Promise<string> {

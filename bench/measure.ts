@@ -35,6 +35,8 @@ export interface GraphqlRequest {
   token: string;
   /** Tokens of the same user, one per load connection: each connection is its own client session. */
   sessions?: string[];
+  /** A single request (not a load run) gives up after this; default 60 s. */
+  timeoutMs?: number;
 }
 
 export interface CallCount {
@@ -44,25 +46,39 @@ export interface CallCount {
   byRoute: Record<string, number>;
   /** Wall time of the one query, ms. */
   elapsedMs: number;
+  /** Upstream response body bytes the gateway received for the one query (its own count, core/diagnostics.ts). */
+  upstreamBytes: number;
   /** The response, to compare variants and to list its errors. */
   body: { data?: unknown; errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; mosaicCode?: string } }[] };
 }
 
+/** One request; no answer within `r.timeoutMs` is an answer with one error saying so (status 0), not a throw. */
 export async function postGraphql(url: string, r: GraphqlRequest): Promise<{ status: number; body: CallCount['body'] }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-auth-token': r.token },
-    body: JSON.stringify({ query: r.query, variables: r.variables }),
-  });
-  return { status: res.status, body: (await res.json()) as CallCount['body'] };
+  const timeoutMs = r.timeoutMs ?? 60_000;
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-auth-token': r.token },
+      body: JSON.stringify({ query: r.query, variables: r.variables }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: res.status, body: (await res.json()) as CallCount['body'] };
+  } catch (err) {
+    const timedOut = (err as Error).name === 'TimeoutError';
+    const message = timedOut ? `no answer within ${timeoutMs / 1000} s` : `request failed: ${(err as Error).message}`;
+    return { status: 0, body: { errors: [{ message, extensions: { code: timedOut ? 'BENCH_TIMEOUT' : 'BENCH_REQUEST_FAILED' } }] } };
+  }
 }
 
-/** Resets every emulator's counters, runs ONE query, and reads the counters back. */
-export async function countCalls(cloud: CloudInfo, gatewayUrl: string, r: GraphqlRequest): Promise<CallCount> {
+/** Resets every emulator's counters, runs ONE query, and reads the counters (and the gateway's upstream bytes) back. */
+export async function countCalls(cloud: CloudInfo, gateway: GatewayChild, r: GraphqlRequest): Promise<CallCount> {
   await Promise.all(SERVICES.map((s) => fetch(`${cloud.urls[s]}/_emulator/reset`, { method: 'POST' })));
+  const bytesBefore = (await gateway.sample()).upstreamBytes;
   const started = performance.now();
-  const { body } = await postGraphql(gatewayUrl, r);
+  const { body } = await postGraphql(gateway.url, r);
   const elapsedMs = performance.now() - started;
+  // Calls a resolver started but the answer did not wait for (none expected) would land after this: wait for idle.
+  const upstreamBytes = (await waitIdle(gateway, 5_000)).upstreamBytes - bytesBefore;
   const stats = await Promise.all(
     SERVICES.map(async (s) => {
       const res = await fetch(`${cloud.urls[s]}/_emulator/stats`);
@@ -81,7 +97,7 @@ export async function countCalls(cloud: CloudInfo, gatewayUrl: string, r: Graphq
   const byService = Object.fromEntries(stats.map(([s, st]) => [s, st.total])) as Record<Service, number>;
   const byRoute: Record<string, number> = {};
   for (const [s, st] of stats) for (const [route, n] of Object.entries(st.byRoute)) byRoute[`${s} ${route}`] = n;
-  return { byService, total: SERVICES.reduce((a, s) => a + byService[s], 0), byRoute, elapsedMs, body };
+  return { byService, total: SERVICES.reduce((a, s) => a + byService[s], 0), byRoute, elapsedMs, upstreamBytes, body };
 }
 
 export interface LoadResult {

@@ -18,8 +18,13 @@ export interface Cell {
   calls: Omit<CallCount, 'body'>;
   /** Distinct errors of the counted query's response: "CODE at path" (paths with list indexes folded to *). */
   responseErrors: string[];
-  /** Whether the counted query's data equals Mosaic on Mercurius's (arrays compared as sets); null for that one. */
+  /**
+   * Whether the counted query's data equals the first variant's (Mosaic on Mercurius; arrays compared as sets,
+   * metric values aside: see metricValuesDiffer); null for that one.
+   */
   sameDataAsMosaic: boolean | null;
+  /** Equal but for metric values, which the cloud's metering feed rewrites as minutes pass (bench/run.ts METRIC_FIELDS). */
+  metricValuesDiffer?: boolean;
   loads: LoadResult[];
   /** Set when the gateway died or hung under one of the load runs (the runs after it were skipped). */
   failure?: string;
@@ -68,6 +73,8 @@ export interface BenchRecord {
   durationS: number;
   concurrency: number[];
   fleetCacheTtlMs: number;
+  /** Cross-request sharing of in-flight GETs between requests (--share); absent in records from before the flag (sharing was on). */
+  share?: boolean;
   machine: Machine;
   code: CodeVersion;
   notes: string[];
@@ -127,11 +134,18 @@ export function markdown(record: BenchRecord): string {
   lines.push(
     `Gateway RSS after start / after warm-up: ${record.gateways.map((g) => `${g.variant} ${f0(g.startRssMb)}/${f0(g.warmRssMb)} MB`).join(', ')}.`,
   );
+  if (record.share !== undefined) {
+    lines.push(
+      record.share
+        ? 'In-flight sharing across requests: on (--share).'
+        : 'In-flight sharing across requests: off (--no-share, the default): concurrent requests never share an upstream call.',
+    );
+  }
   lines.push('');
   lines.push(
-    `| workload | variant | calls (floor) | ratio | min ms | p50 ms | p99 ms | crit. floor ms (levels) | ${conc.map((c) => `req/s c${c}`).join(' | ')} | CPU ms/req | peak RSS MB | errors |`,
+    `| workload | variant | calls (floor) | ratio | upstream KB | min ms | p50 ms | p99 ms | crit. floor ms (levels) | ${conc.map((c) => `req/s c${c}`).join(' | ')} | CPU ms/req | peak RSS MB | errors |`,
   );
-  lines.push(`|---|---|---|---|---|---|---|---|${conc.map(() => '---|').join('')}---|---|---|`);
+  lines.push(`|---|---|---|---|---|---|---|---|---|${conc.map(() => '---|').join('')}---|---|---|`);
   for (const cell of record.cells) {
     const c1 = loadAt(cell, 1);
     // CPU per request from the first concurrency above 1 that ran, else from concurrency 1.
@@ -147,6 +161,7 @@ export function markdown(record: BenchRecord): string {
         cell.variant,
         `${f0(cell.calls.total)} (${f0(cell.floor.total)})`,
         f2(ratio),
+        cell.calls.upstreamBytes === undefined ? '—' : f0(cell.calls.upstreamBytes / 1024),
         f1(c1?.latencyMs?.min ?? (c1?.responses === 0 ? null : undefined)),
         f1(c1?.latencyMs?.p50),
         f1(c1?.latencyMs?.p99),
@@ -168,7 +183,7 @@ export function markdown(record: BenchRecord): string {
   lines.push(`|---|---|${SERVICES.map(() => '---|').join('')}---|`);
   for (const cell of record.cells) {
     lines.push(
-      `| ${cell.workload} | ${cell.variant} | ${SERVICES.map((s) => `${f0(cell.calls.byService[s])}/${f0(cell.floor.calls[s])}`).join(' | ')} | ${cell.sameDataAsMosaic === null ? '(reference)' : cell.sameDataAsMosaic ? 'yes' : `**no**${cell.responseErrors.length ? ' (its response has errors)' : ''}`} |`,
+      `| ${cell.workload} | ${cell.variant} | ${SERVICES.map((s) => `${f0(cell.calls.byService[s])}/${f0(cell.floor.calls[s])}`).join(' | ')} | ${cell.sameDataAsMosaic === null ? '(reference)' : cell.sameDataAsMosaic ? (cell.metricValuesDiffer ? 'yes (metric values aside)' : 'yes') : `**no**${cell.responseErrors.length ? ' (its response has errors)' : ''}`} |`,
     );
   }
   lines.push('');

@@ -1,17 +1,19 @@
-// `npm run bench -- --size small [--latency 5] [--duration 5] [--quick] [--only fleet-tree,dashboard]`
+// `npm run bench -- --size small [--latency 5] [--duration 5] [--quick] [--only fleet-tree,dashboard] [--share]`
 // The benchmark (DESIGN.md "Performance method"): the emulated cloud in one child process with a fixed upstream
 // latency, each gateway variant in another, load from this process. Per workload × variant it reports upstream
-// calls of one query against the floor, latency at concurrency 1 against the critical-path floor, requests/s
-// at fixed concurrency, gateway CPU per request, peak RSS and the share of responses with errors.
+// calls and response bytes of one query against the floor, latency at concurrency 1 against the critical-path
+// floor, requests/s at fixed concurrency, gateway CPU per request, peak RSS and the share of responses with errors.
+// Cross-request sharing of in-flight GETs is off unless `--share` (bench/gateway-process.ts).
 // Writes bench/results/<date>-<size>[-quick].json, prints the markdown tables, and on a full `small` or
 // `medium` run refreshes the tables in bench/README.md.
 import { parseArgs } from 'node:util';
+import { issueToken } from './keystone-token.ts';
 import { buildCloud, DEMO_SERVICE_USER } from '../subgraphs/seed/build-cloud.ts';
 import type { CloudSize } from '../subgraphs/seed/types.ts';
 import { loadWorkloads, type CallerName } from './workloads.ts';
 import { computeFloors } from './floors.ts';
 import { startCloudChild, startGatewayChild } from './children.ts';
-import type { Variant } from './gateway-process.ts';
+import { VARIANTS, type Variant } from './variants.ts';
 import { countCalls, loadRun, postGraphql, upstreamRoundTrip, waitIdle, type CallCount, type GraphqlRequest, type LoadResult } from './measure.ts';
 import { codeVersion, machine, markdown, updateReadme, writeRecord, type BenchRecord, type Cell } from './report.ts';
 
@@ -22,39 +24,38 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
-    variants: { type: 'string', default: 'mosaic-mercurius,mosaic-apollo,naive' },
+    variants: { type: 'string', default: VARIANTS.join(',') },
     'fleet-cache-ms': { type: 'string', default: '0' },
     'same-token': { type: 'boolean', default: false },
+    // Cross-request sharing of identical in-flight GETs (Mosaic's production behaviour) is off by default: most
+    // production traffic is not 64 copies of one query. `--share` turns it back on; `--no-share` is the default.
+    share: { type: 'boolean', default: false },
+    'no-share': { type: 'boolean', default: false },
   },
 });
+const SIZES: CloudSize[] = ['tiny', 'small', 'medium', 'large'];
 const size = values.size as CloudSize;
+if (!SIZES.includes(size)) throw new Error(`--size must be one of ${SIZES.join(', ')}`);
+const share = values.share && !values['no-share'];
+// `large` (10,000 instances, ~20,000 volumes): the emulators' pages and the gateways' lists outgrow Node's
+// default heap, and one wide query takes tens of seconds for the baselines.
+const large = size === 'large';
+/** Heap of the cloud and gateway children, MB (null: Node's default). */
+const heapMb = large ? 8192 : null;
+/** A single query (warm-up, counted query) gives up after this. */
+const queryTimeoutMs = large ? 180_000 : 60_000;
 const latencyMs = Number(values.latency);
 const quick = values.quick;
 const started = Date.now();
-// Medium runs 4 s per measurement by default to keep a full run near 10 minutes on two cores.
-const durationS = Number(values.duration ?? (quick ? 1.5 : size === 'medium' ? 4 : 5));
+// Medium runs 4 s per measurement by default to keep a full run near 10 minutes on two cores. At large one
+// fleet-tree query takes seconds even for Mosaic, so a run lasts 10 s (5 with --quick) to finish a few.
+const durationS = Number(values.duration ?? (large ? (quick ? 5 : 10) : quick ? 1.5 : size === 'medium' ? 4 : 5));
 // --quick drops concurrency 64 to stay under two minutes at `small`; the output says so.
 const concurrency = quick ? [1, 16] : [1, 16, 64];
 const variants = values.variants.split(',') as Variant[];
+for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`unknown variant "${v}" (${VARIANTS.join(', ')})`);
 const fleetCacheTtlMs = Number(values['fleet-cache-ms']);
 const log = (msg: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`);
-
-/** Password auth scoped to the user's own project, as a client does it. */
-async function token(keystoneUrl: string, user: string, project: string): Promise<string> {
-  const res = await fetch(`${keystoneUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password: user } } },
-        scope: { project: { name: project, domain: { id: 'default' } } },
-      },
-    }),
-  });
-  const t = res.headers.get('x-subject-token');
-  if (res.status !== 201 || !t) throw new Error(`keystone answered ${res.status} for ${user}`);
-  return t;
-}
 
 /** Distinct errors of a response, "MOSAIC_ERR_X at a.*.b", list indexes folded. */
 function errorSummary(body: CallCount['body']): string[] {
@@ -66,25 +67,47 @@ function errorSummary(body: CallCount['body']): string[] {
   return [...out];
 }
 
-/** JSON with object keys sorted and arrays compared as multisets, to check variants return the same data. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).sort().join(',')}]`;
+/**
+ * Fields whose values come from the metering windows, which the cloud process rewrites as minutes pass (its feed,
+ * subgraphs/metering/feeder.ts): variants measured minutes apart read different figures for the same resource.
+ */
+const METRIC_FIELDS = new Set(['metrics', 'cpuUtilAvg']);
+
+/**
+ * JSON with object keys sorted and arrays compared as multisets, to check variants return the same data. With
+ * `maskMetrics`, metric fields keep their shape (null, or which figures are numbers) but not their values.
+ */
+function canonical(value: unknown, maskMetrics = false): string {
+  if (Array.isArray(value))
+    return `[${value
+      .map((v) => canonical(v, maskMetrics))
+      .sort()
+      .join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .map((k) => {
+        const v = (value as Record<string, unknown>)[k];
+        return `${JSON.stringify(k)}:${maskMetrics && METRIC_FIELDS.has(k) ? shapeOf(v) : canonical(v, maskMetrics)}`;
+      })
       .join(',')}}`;
   }
   return JSON.stringify(value);
 }
+const shapeOf = (v: unknown): string =>
+  v && typeof v === 'object'
+    ? `{${Object.keys(v)
+        .sort()
+        .map((k) => `${k}:${typeof (v as Record<string, unknown>)[k]}`)}}`
+    : typeof v;
 
 const code = codeVersion();
 const sessionCount = values['same-token'] ? 1 : Math.max(...concurrency);
 const model = buildCloud({ size });
 log(
-  `bench: size ${size} (${model.servers.length} instances, ${model.hosts.length} hosts), latency ${latencyMs} ms, ${durationS} s per run, concurrency ${concurrency.join('/')}${quick ? ' (quick)' : ''}`,
+  `bench: size ${size} (${model.servers.length} instances, ${model.hosts.length} hosts), latency ${latencyMs} ms, ${durationS} s per run, concurrency ${concurrency.join('/')}${quick ? ' (quick)' : ''}, in-flight sharing ${share ? 'on' : 'off'}`,
 );
-const cloud = await startCloudChild(size, latencyMs);
+const cloud = await startCloudChild(size, latencyMs, heapMb);
 log(
   cloud.info.mongoUri
     ? `metering: ${cloud.info.mongoUri} (60-minute windows, refreshed every minute)`
@@ -93,14 +116,15 @@ log(
 const cells: Cell[] = [];
 const gateways: BenchRecord['gateways'] = [];
 let roundTripMs = Number.NaN;
-const reference = new Map<string, string>();
+/** The first variant's data per workload, exact and with metric values masked. */
+const reference = new Map<string, { exact: string; masked: string }>();
 try {
   // One token per load connection and caller (--same-token: one for all), so concurrent requests are distinct
   // client sessions. Mosaic coalesces identical in-flight upstream GETs per user, project and roles, so these
   // sessions of one user do share upstream answers under load: the c16/c64 figures include that.
   const issue = async (user: string, project: string) => {
     const list: string[] = [];
-    for (let i = 0; i < sessionCount; i++) list.push(await token(cloud.info.keystoneUrl, user, project));
+    for (let i = 0; i < sessionCount; i++) list.push(await issueToken(cloud.info.keystoneUrl, user, project));
     return list;
   };
   const tokens: Record<CallerName, string[]> = { admin: await issue('admin', 'admin'), alice: await issue('alice', 'web') };
@@ -113,23 +137,28 @@ try {
     variables: w.variables,
     token: tokens[w.caller][0],
     sessions: tokens[w.caller],
+    timeoutMs: queryTimeoutMs,
   });
 
   for (const variant of variants) {
     const launch = async () => {
-      const g = await startGatewayChild({
-        variant,
-        keystoneUrl: cloud.info.keystoneUrl,
-        legacyUrl: cloud.info.legacyUrl,
-        legacyApiKey: cloud.info.legacyApiKey,
-        // Production runs with a service account reading revocation events; without one, tokens are re-validated
-        // every 4.5 s, which is not what users run.
-        keystoneServiceUser: DEMO_SERVICE_USER.name,
-        keystoneServicePassword: DEMO_SERVICE_USER.password,
-        fleetCacheTtlMs,
-        mongoUri: cloud.info.mongoUri,
-        mongoDatabase: cloud.info.mongoDatabase,
-      });
+      const g = await startGatewayChild(
+        {
+          variant,
+          share,
+          keystoneUrl: cloud.info.keystoneUrl,
+          legacyUrl: cloud.info.legacyUrl,
+          legacyApiKey: cloud.info.legacyApiKey,
+          // Production runs with a service account reading revocation events; without one, tokens are re-validated
+          // every 4.5 s, which is not what users run.
+          keystoneServiceUser: DEMO_SERVICE_USER.name,
+          keystoneServicePassword: DEMO_SERVICE_USER.password,
+          fleetCacheTtlMs,
+          mongoUri: cloud.info.mongoUri,
+          mongoDatabase: cloud.info.mongoDatabase,
+        },
+        { heapMb },
+      );
       // Token validation is cached by the gateway: validate every token before anything is counted.
       for (const t of Object.values(tokens).flat()) await postGraphql(g.url, { query: '{ viewer { userId } }', variables: {}, token: t });
       return g;
@@ -146,7 +175,7 @@ try {
       }
       gateways.push({ variant, pid: gateway.pid, startRssMb: startRss / 2 ** 20, warmRssMb: (await gateway.sample()).rss / 2 ** 20 });
       const counted = new Map<string, CallCount>();
-      for (const w of workloads) counted.set(w.name, await countCalls(cloud.info, gateway.url, request(w)));
+      for (const w of workloads) counted.set(w.name, await countCalls(cloud.info, gateway, request(w)));
       await waitIdle(gateway);
       for (const w of workloads) {
         const count = counted.get(w.name)!;
@@ -188,8 +217,9 @@ try {
             break;
           }
         }
-        const data = canonical(count.body.data ?? null);
+        const data = { exact: canonical(count.body.data ?? null), masked: canonical(count.body.data ?? null, true) };
         if (!reference.has(w.name)) reference.set(w.name, data);
+        const ref = reference.get(w.name)!;
         const { body: _body, ...calls } = count;
         cells.push({
           workload: w.name,
@@ -198,11 +228,14 @@ try {
           floor: floors[w.name],
           calls,
           responseErrors: errorSummary(count.body),
-          sameDataAsMosaic: variant === variants[0] ? null : reference.get(w.name) === data,
+          sameDataAsMosaic: variant === variants[0] ? null : ref.masked === data.masked,
+          ...(variant !== variants[0] && ref.masked === data.masked && ref.exact !== data.exact ? { metricValuesDiffer: true } : {}),
           loads,
           failure,
         });
-        log(`  ${w.name}: ${calls.total} calls (floor ${floors[w.name].total}) in ${calls.elapsedMs.toFixed(0)} ms`);
+        log(
+          `  ${w.name}: ${calls.total} calls (floor ${floors[w.name].total}), ${(calls.upstreamBytes / 1024).toFixed(0)} KB upstream, in ${calls.elapsedMs.toFixed(0)} ms`,
+        );
       }
     } finally {
       await gateway.stop();
@@ -219,14 +252,21 @@ const notes = [
   `The dashboard's result cache (fleet.cacheTtlMs, 10 s by default) is set to ${fleetCacheTtlMs} ms here${fleetCacheTtlMs === 0 ? ' so every dashboard request composes its figures, as the naive baseline does' : ''}.`,
 ];
 notes.push(
-  values['same-token']
-    ? 'Load: every connection sends with the same token (--same-token), so concurrent identical requests may share upstream GETs.'
-    : `Load: each connection is its own client session (its own token of the same user, ${sessionCount} per caller). Mosaic coalesces identical in-flight upstream GETs per user, project and roles, so concurrent requests of these sessions do share them: c16/c64 include that, as they would for one user's open consoles.`,
+  `Same data: the counted query's \`data\` against ${variants[0]}'s, object keys sorted and lists compared as multisets. Metric figures (\`metrics\`, \`cpuUtilAvg\`) are compared by shape only (null or which figures are numbers): the cloud's metering feed rewrites the windows as minutes pass, so variants measured minutes apart read different values; "yes (metric values aside)" says they differed.`,
+);
+notes.push(
+  `Upstream bytes: response bodies the gateway received for the one counted query (its HTTP client's own count, core/diagnostics.ts upstreamEnd), in KB.`,
+);
+notes.push(
+  `Load: ${values['same-token'] ? 'every connection sends with the same token (--same-token)' : `each connection is its own client session (its own token of the same user, ${sessionCount} per caller)`}. ` +
+    (share
+      ? "In-flight sharing on (--share): Mosaic coalesces identical in-flight upstream GETs per user, project and roles, so concurrent requests share them — c16/c64 include that, as they would for one user's open consoles."
+      : "In-flight sharing off (the default, --no-share): Mosaic's cross-request coalescing of identical in-flight GETs is replaced by a pass-through in every variant (the per-request URL memo stays), since most production traffic is not 64 copies of one query; --share turns it back on. The naive and dataloader baselines never share."),
 );
 notes.push('req/s "0.0": no query finished within the run; "skip": not run because the run at the lower concurrency finished none.');
 if (quick) notes.push(`--quick: ${durationS} s runs and concurrency ${concurrency.join(' and ')} only (no c64).`);
 const date = new Date().toISOString().slice(0, 10);
-const partial = Boolean(values.only) || variants.length !== 3;
+const partial = Boolean(values.only) || variants.join(',') !== VARIANTS.join(',');
 const record: BenchRecord = {
   date,
   size,
@@ -238,6 +278,7 @@ const record: BenchRecord = {
   durationS,
   concurrency,
   fleetCacheTtlMs,
+  share,
   machine: machine(),
   code,
   notes,

@@ -66,6 +66,19 @@ export interface MosaicConfig {
    * fall back to polling), the services' topic exchanges, and the subscription limits per WebSocket and per caller.
    */
   events: { amqpUrl: string | null; exchanges: readonly string[]; maxSubscriptionsPerConnection: number; maxSubscriptionsPerCaller: number };
+  /**
+   * GraphQL subgraphs joined to the graph by entity keys (server/federation/): each one's name (its service name in
+   * errors, metrics and its circuit breaker), URL, the secret it trusts the gateway by, and its timeout. Each also
+   * appears in `upstreams` under its name (retries 0: its calls are POSTs), so the one HTTP client applies it.
+   */
+  subgraphs: readonly SubgraphConfig[];
+}
+
+export interface SubgraphConfig {
+  name: string;
+  url: string;
+  secret: string;
+  timeoutMs: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -172,7 +185,33 @@ const SECTIONS = {
 
 const UPSTREAM_OPTIONS = { timeoutMs: [5_000, int(0, 600_000)], retries: [2, int(0, 5)] } as const satisfies Record<string, Option<number>>;
 
-const TOP = [...Object.keys(SECTIONS), 'upstreams'];
+const TOP = [...Object.keys(SECTIONS), 'upstreams', 'subgraphs'];
+
+const SUBGRAPH_OPTIONS = {
+  name: ['', (v: unknown) => (typeof v === 'string' && /^[a-z][a-z0-9-]{0,62}$/.test(v) ? null : 'must be a lowercase name ([a-z][a-z0-9-]*)')],
+  url: ['', httpUrl],
+  secret: ['', (v: unknown) => (typeof v === 'string' && v.length >= 16 ? null : 'must be a string of at least 16 characters')],
+  timeoutMs: [5_000, int(1, 600_000)],
+} as const satisfies Record<string, Option<unknown>>;
+
+/** `subgraphs`: a list of mappings, each checked like a section; names unique and distinct from the built-in services. */
+function readSubgraphs(raw: unknown): readonly SubgraphConfig[] {
+  if (raw === undefined || raw === null) return Object.freeze([]);
+  if (!Array.isArray(raw)) throw new ConfigError('config: "subgraphs" must be a list of { name, url, secret, timeoutMs }');
+  const seen = new Set<string>(UPSTREAMS);
+  const list = raw.map((item, i) => {
+    const path = `subgraphs[${i}]`;
+    if (!isObject(item)) throw new ConfigError(`config: "${path}" must be a mapping`);
+    for (const key of ['name', 'url', 'secret'] as const) {
+      if (item[key] === undefined) throw new ConfigError(`config: "${path}.${key}" is required`);
+    }
+    const subgraph = readSection(item, path, SUBGRAPH_OPTIONS) as SubgraphConfig;
+    if (seen.has(subgraph.name)) throw new ConfigError(`config: "${path}.name" must be unique and not a built-in service (got "${subgraph.name}")`);
+    seen.add(subgraph.name);
+    return Object.freeze({ ...subgraph, url: subgraph.url.replace(/\/+$/, '') });
+  });
+  return Object.freeze(list);
+}
 
 function mapping(raw: Raw, path: string, key: string): Raw {
   const value = raw[key];
@@ -228,6 +267,8 @@ export function validateConfig(raw: Raw): MosaicConfig {
     UPSTREAMS.map((name) => [name, readSection(mapping(u, 'upstreams', name), `upstreams.${name}`, UPSTREAM_OPTIONS, base)]),
   ) as MosaicConfig['upstreams'];
   const section = <K extends keyof typeof SECTIONS>(name: K) => readSection(mapping(raw, '', name), name, SECTIONS[name]);
+  const subgraphs = readSubgraphs(raw.subgraphs);
+  for (const s of subgraphs) (upstreams as Record<string, { timeoutMs: number; retries: number }>)[s.name] = { timeoutMs: s.timeoutMs, retries: 0 };
   const keystone = section('keystone');
   const legacy = section('legacy');
   const config = {
@@ -244,6 +285,7 @@ export function validateConfig(raw: Raw): MosaicConfig {
     redis: section('redis'),
     observability: section('observability'),
     events: section('events'),
+    subgraphs,
   };
   if (config.security.trustedOperations === 'enforce' && config.security.apq) {
     throw new ConfigError(

@@ -5,12 +5,10 @@
 // the token validator, the size hints, the metering store) are exported for server/services.ts.
 import type { Caller } from '../core/caller.ts';
 import type { MosaicConfig } from '../core/config.ts';
-import type { CatalogService } from '../core/services.ts';
 import type { UpstreamClient } from './http/client.ts';
 import type { BatchScheduler } from './planner/scheduler.ts';
 import type { SizeHints } from './planner/size-hints.ts';
 import { RequestState } from './planner/request-state.ts';
-import { endpointFor } from './keystone/catalog.ts';
 import { KeystoneSource } from './keystone/source.ts';
 import { keystoneLoaders } from './keystone/loaders.ts';
 import { NovaSource } from './nova/source.ts';
@@ -49,16 +47,14 @@ export interface Sources {
  * catalog entry fails only the fields that need that service.
  */
 export function createSources(upstream: UpstreamClient, caller: Caller, config: MosaicConfig): Sources {
-  const lazy = (service: CatalogService) => {
-    let url: string | undefined;
-    return () => (url ??= endpointFor(caller, service, config.keystone.region, config.keystone.interface));
-  };
+  // OpenStack endpoints come from the caller's catalog and each root's version document, on first use
+  // (openstack-source.ts api()), so a missing service fails only the fields that need it.
   return {
     keystone: new KeystoneSource(upstream, caller, config.keystone.url),
-    nova: new NovaSource(upstream, caller, lazy('nova')),
-    cinder: new CinderSource(upstream, caller, lazy('cinder')),
-    glance: new GlanceSource(upstream, caller, lazy('glance')),
-    neutron: new NeutronSource(upstream, caller, lazy('neutron')),
+    nova: new NovaSource(upstream, caller),
+    cinder: new CinderSource(upstream, caller),
+    glance: new GlanceSource(upstream, caller),
+    neutron: new NeutronSource(upstream, caller),
     legacy: new RegionControllerSource(upstream, config.legacy.url, config.legacy.apiKey),
   };
 }

@@ -7,7 +7,6 @@
 //    service is not where the catalog says: an UPSTREAM_ERROR at the field, never an empty list. A lookup's 404 is
 //    the answer "no such id" (null). A 406 means the service no longer offers the microversion its document
 //    advertised: the document is dropped and the field fails with MOSAIC_ERR_UNSUPPORTED_VERSION.
-//  - baseUrl (the first catalog type's URL, as is) remains for the write paths (nova/actions.ts, cinder/actions.ts).
 import type { Caller } from '../core/caller.ts';
 import { MosaicError } from '../core/errors.ts';
 import type { CatalogService } from '../core/services.ts';
@@ -21,12 +20,7 @@ export abstract class OpenStackSource {
   constructor(
     protected readonly upstream: UpstreamClient,
     protected readonly caller: Caller,
-    private readonly endpoint: () => string,
   ) {}
-
-  protected get baseUrl(): string {
-    return this.endpoint();
-  }
 
   protected get headers(): Record<string, string> {
     return { 'x-auth-token': this.caller.token };
@@ -37,6 +31,12 @@ export abstract class OpenStackSource {
     let api = this.apis.get(service);
     if (!api) this.apis.set(service, (api = this.upstream.versions.resolve(this.upstream, this.caller, service)));
     return api;
+  }
+
+  /** Where calls to `service` go and with which headers (writes use it: nova/actions.ts, cinder/actions.ts). */
+  protected async target(service: CatalogService): Promise<{ base: string; headers: Record<string, string> }> {
+    const api = await this.api(service);
+    return { base: api.base, headers: this.headersFor(api) };
   }
 
   /** The caller's token and the negotiated microversion. */

@@ -2,7 +2,9 @@
 // MONGODB_URI), and the gateway on port 4000 — the composition of subgraphs/ and server/ that only a demo needs,
 // kept out of both so that production start-up never loads an emulator or a metering writer.
 //   mosaic demo [--size tiny|small|medium|large] [--latency MS] [--port N] [--runtime R] [--no-metrics]
+import { randomBytes } from 'node:crypto';
 import { fail, parseCommandLine, runCli, serverOverrides } from '../server/cli-args.ts';
+import { validateConfig } from '../core/config.ts';
 import { loadConfig } from '../server/load-config.ts';
 import { serveGateway } from '../server/serve.ts';
 import { startDemoCloud, SERVICE_NAMES } from '../subgraphs/demo-cloud.ts';
@@ -36,7 +38,18 @@ async function main() {
   const metering = values['no-metrics']
     ? null
     : await startDemoMetering({ uri: config.mongodb.uri ?? undefined, database: config.mongodb.database, cloud: cloud.cloud, log: console.log });
-  const url = await serveGateway(config, metering?.reader ?? null, async () => {
+  // The billing subgraph (subgraphs/billing/) on the same MongoDB, in its own database, federated into the graph
+  // by entity keys (README "Federated subgraphs"); without MongoDB the graph has no cost fields.
+  const billingSecret = randomBytes(24).toString('hex');
+  const billing = metering
+    ? await cloud
+        .startBilling({ mongoUri: metering.uri, database: `${config.mongodb.database}_billing`, secret: billingSecret })
+        .catch((err: Error) => (console.log(`Billing is off: ${err.message}`), null))
+    : null;
+  const gatewayConfig = billing
+    ? validateConfig({ ...config, subgraphs: [{ name: 'billing', url: billing.url, secret: billingSecret, timeoutMs: 5_000 }] })
+    : config;
+  const url = await serveGateway(gatewayConfig, metering?.reader ?? null, async () => {
     await metering?.stop();
     await cloud.close();
   });
@@ -59,6 +72,7 @@ async function main() {
   console.log('Demo users: admin/admin (admin), alice/alice (project web), bob/bob (project data)');
   console.log(`Admin token (valid 1 h): ${token}`);
   console.log(`Try: curl -s ${url} -H 'content-type: application/json' -H 'x-auth-token: ${token}' -d '{"query":"{ zones { name hostCount } }"}'`);
+  if (billing) console.log(`Billing subgraph: ${billing.url} (federated: Instance.cost, Project.bill, prices, invoices)`);
   if (!metering) console.log('Metrics are off (no MongoDB): set MONGODB_URI, or install Go and run scripts/install-ferretdb.sh.');
 }
 

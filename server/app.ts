@@ -12,15 +12,15 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Services } from './services.ts';
 import { createContext, tokenFromHeaders, type RequestContext } from './context.ts';
 import { BatchScheduler, UpstreamClient } from '../datasources/index.ts';
-import { buildSchema } from './schema.ts';
-import { guardCost } from './cost/cost-guard.ts';
+import { buildFederatedSchema } from './schema.ts';
+import { guardCost } from './limits/cost-guard.ts';
 import { formatError, hideSuggestions, isGraphQLError } from './format-error.ts';
-import { queryLimitsRule } from './query-limits.ts';
-import { requestGuard } from './request-guard.ts';
-import { rateLimitHook } from './rate-limit.ts';
-import { graphqlOverHttp } from './http-protocol.ts';
-import { CSRF_PREFLIGHT_HEADERS } from './csrf.ts';
-import { clientErrorOf, handleRequestError, requestErrorBody } from './request-errors.ts';
+import { queryLimitsRule } from './limits/query-limits.ts';
+import { requestGuard } from './http/request-guard.ts';
+import { rateLimitHook } from './http/rate-limit.ts';
+import { graphqlOverHttp } from './http/http-protocol.ts';
+import { CSRF_PREFLIGHT_HEADERS } from './http/csrf.ts';
+import { clientErrorOf, handleRequestError, requestErrorBody } from './http/request-errors.ts';
 import { registerGraphiql } from './graphiql.ts';
 import { readiness } from './readiness.ts';
 import { loggingOptions } from './observability/logger.ts';
@@ -106,10 +106,11 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   const app = Fastify({ ...loggingOptions(config.observability.logLevel, options.logStream), bodyLimit: config.server.bodyLimitBytes });
   // First, so its hooks see every request, also those a later hook answers early (server/observability/register.ts).
   registerObservability(app, config, { graphqlPath: '/graphql', tracesUrl: options.tracesUrl });
-  const schema = guardCost(buildSchema());
+  // Mosaic's schema, joined at start-up with the fields of any configured GraphQL subgraphs (server/federation/).
+  const schema = guardCost(await buildFederatedSchema(config.subgraphs));
   const validationRules = [queryLimitsRule(config.server)];
   app.setErrorHandler(handleRequestError);
-  // First of all, before the body is even read: callers over their budget cost nothing more (rate-limit.ts).
+  // First of all, before the body is even read: callers over their budget cost nothing more (http/rate-limit.ts).
   if (config.rateLimit.max > 0) app.addHook('onRequest', rateLimitHook(services, '/graphql'));
   // Before requestGuard and either runtime: methods, CSRF, media types and the request's shape, alike for both.
   graphqlOverHttp(app, {
@@ -144,7 +145,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
         const errors = flattenErrors(execution.errors);
         const validationOnly = !execution.data && errors.every((e) => !e.path);
         const formatted = errors.map((e) => hideSuggestions(formatError(e).toJSON(), suggest(ctx)));
-        // A request that did not get to execution has no `data` entry (a GraphQL request error); http-protocol.ts
+        // A request that did not get to execution has no `data` entry (a GraphQL request error); http/http-protocol.ts
         // turns the 400 into 200 for a client that asked for application/json.
         return validationOnly
           ? { statusCode: 400, response: { errors: formatted } }
@@ -157,7 +158,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       validationRules,
       introspection: true,
       includeStacktraceInErrorResponses: false,
-      // http-protocol.ts applies the CSRF rule (csrf.ts) before Apollo sees a request; Apollo's own check is given
+      // http/http-protocol.ts applies the CSRF rule (http/csrf.ts) before Apollo sees a request; Apollo's own check is given
       // the same headers, so it agrees and never refuses in its own, uncoded words.
       csrfPrevention: { requestHeaders: CSRF_PREFLIGHT_HEADERS },
       stopOnTerminationSignals: false, // server/serve.ts owns SIGTERM/SIGINT (the drain); Apollo's own handler would re-raise the signal
@@ -184,7 +185,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
     const apolloContext = contextFor(services);
     await app.register(fastifyApollo(apollo), {
       path: '/graphql',
-      method: ['GET', 'POST'], // as Mercurius; http-protocol.ts answers the other methods 405
+      method: ['GET', 'POST'], // as Mercurius; http/http-protocol.ts answers the other methods 405
       context: (async (request: FastifyRequest, reply: FastifyReply) => Object.create(await apolloContext(request, reply))) as never,
     });
   }

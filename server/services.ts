@@ -17,7 +17,7 @@ import { MemoryDocumentStore, MongoDocumentStore, type DocumentStore } from '../
 export interface Services extends GraphServices {
   stack: HttpStack;
   hints: SizeHints;
-  /** List lengths learned per tenant scope, for the query-cost limit (server/cost/). */
+  /** List lengths learned per tenant scope, for the query-cost limit (server/limits/). */
   cardinality: CardinalityStats;
   /** Null when no MongoDB is configured: metric fields then answer MOSAIC_ERR_METRICS_OFF. */
   metering: MeteringReader | null;

@@ -13,6 +13,7 @@ import { createRegionController } from './legacy/region-controller.ts';
 import { catalogEndpoints, type CatalogStyle } from './keystone/catalog-styles.ts';
 import { AmqpNotifier } from './notify/publisher.ts';
 import { attachNotifier } from './notify/registry.ts';
+import { startBillingSubgraph, type BillingServer } from './billing/server.ts';
 
 export type ServiceName = 'keystone' | 'nova' | 'cinder' | 'glance' | 'neutron' | 'legacy';
 export const SERVICE_NAMES: ServiceName[] = ['keystone', 'nova', 'cinder', 'glance', 'neutron', 'legacy'];
@@ -41,6 +42,17 @@ export interface DemoCloudOptions extends BuildCloudOptions {
   notifyAmqpUrl?: string;
   /** Prefixed to the exchange names (`nova`, `cinder`, `region-controller`), so clouds sharing a broker stay apart. */
   notifyExchangePrefix?: string;
+  /** Start the billing subgraph (subgraphs/billing/) on this MongoDB database, seeded from the cloud; off when absent. */
+  billing?: DemoBillingOptions;
+}
+
+export interface DemoBillingOptions {
+  mongoUri: string;
+  /** Billing's own database, e.g. `mosaic_billing`. */
+  database: string;
+  /** The secret the gateway must send (its `subgraphs[].secret`). */
+  secret: string;
+  port?: number;
 }
 
 export interface DemoCloud {
@@ -54,6 +66,9 @@ export interface DemoCloud {
   legacyApiKey: string;
   /** The notification publisher, when notifyAmqpUrl was given. */
   notifier: AmqpNotifier | null;
+  /** The billing subgraph, once started (the `billing` option, or startBilling()); closed with the cloud. */
+  readonly billing: BillingServer | null;
+  startBilling(options: DemoBillingOptions): Promise<BillingServer>;
   /** Mosaic's Keystone service account (role `service` in project `service`): it may read revocation events. */
   keystoneServiceUser: string;
   keystoneServicePassword: string;
@@ -91,7 +106,19 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
   );
   if (options.latencyMs) for (const name of SERVICE_NAMES) emulators[name].setFaults({ latencyMs: options.latencyMs });
 
-  return {
+  let billing: BillingServer | null = null;
+  const startBilling = async (b: DemoBillingOptions) => {
+    billing ??= await startBillingSubgraph({
+      mongoUri: b.mongoUri,
+      database: b.database,
+      secret: b.secret,
+      port: b.port ?? 0,
+      host,
+      seedFrom: cloud,
+    });
+    return billing;
+  };
+  const demo: DemoCloud = {
     cloud,
     emulators,
     urls,
@@ -103,9 +130,23 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
     keystoneServicePassword: DEMO_SERVICE_USER.password,
     setFaults: (service, faults) => void emulators[service].setFaults(faults),
     resetStats: () => SERVICE_NAMES.forEach((n) => emulators[n].reset()),
+    get billing() {
+      return billing;
+    },
+    startBilling,
     close: async () => {
+      await billing?.close();
       await Promise.all(SERVICE_NAMES.map((n) => emulators[n].close()));
       await notifier?.close();
     },
   };
+  if (options.billing) {
+    try {
+      await startBilling(options.billing);
+    } catch (err) {
+      await demo.close();
+      throw err;
+    }
+  }
+  return demo;
 }

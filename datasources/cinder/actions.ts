@@ -27,7 +27,8 @@ const toState = (v: any): VolumeState => ({
 export class CinderActions extends OpenStackSource {
   /** POST /volumes: the new volume's id. */
   async createVolume(volume: Record<string, unknown>): Promise<string> {
-    const res = await this.upstream.request('cinder', { method: 'POST', url: `${this.baseUrl}/volumes`, headers: this.headers, json: { volume } });
+    const { base, headers } = await this.target('cinder');
+    const res = await this.upstream.request('cinder', { method: 'POST', url: `${base}/volumes`, headers, json: { volume } });
     const id = res.body?.volume?.id;
     if (typeof id !== 'string') throw garbled('cinder', 'create volume without volume.id');
     return id;
@@ -35,22 +36,30 @@ export class CinderActions extends OpenStackSource {
 
   /** DELETE /volumes/{id} (202). */
   async deleteVolume(id: string): Promise<void> {
-    await this.upstream.request('cinder', { method: 'DELETE', url: `${this.baseUrl}/volumes/${encodeURIComponent(id)}`, headers: this.headers });
+    const { base, headers } = await this.target('cinder');
+    await this.upstream.request('cinder', { method: 'DELETE', url: `${base}/volumes/${encodeURIComponent(id)}`, headers });
   }
 
   /** GET /volumes/{id}, or null when Cinder does not know it. */
   async volumeState(id: string): Promise<VolumeState | null> {
-    const res = await this.upstream.get('cinder', `${this.baseUrl}/volumes/${encodeURIComponent(id)}`, this.headers, [404]);
+    const { base, headers } = await this.target('cinder');
+    const res = await this.upstream.get('cinder', `${base}/volumes/${encodeURIComponent(id)}`, headers, [404]);
     if (res.status === 404) return null;
     return toState(res.body.volume);
   }
 
   /** Volumes of `projectId` whose metadata holds key = value. */
   async volumesWithMetadata(key: string, value: string, projectId: string): Promise<VolumeState[]> {
+    const { base, headers } = await this.target('cinder');
     const scope = this.caller.isAdmin ? { all_tenants: '1' } : {};
-    const url = withQuery(`${this.baseUrl}/volumes/detail`, queryString({ ...scope, metadata: JSON.stringify({ [key]: value }), limit: 1000 }));
-    const res = await this.upstream.get('cinder', url, { ...this.headers, 'openstack-api-version': 'volume 3.31' });
+    const url = withQuery(`${base}/volumes/detail`, queryString({ ...scope, metadata: JSON.stringify({ [key]: value }), limit: 1000 }));
+    const res = await this.upstream.get('cinder', url, headers);
     if (!Array.isArray(res.body?.volumes)) throw garbled('cinder', 'volumes/detail without volumes');
-    return (res.body.volumes as any[]).map(toState).filter((v) => v.projectId === null || v.projectId === projectId);
+    // Checked here too: a Cinder that ignores the `metadata` filter answers every volume, and none of those may
+    // pass for the one this key created.
+    return (res.body.volumes as any[])
+      .filter((v) => v?.metadata?.[key] === value)
+      .map(toState)
+      .filter((v) => v.projectId === null || v.projectId === projectId);
   }
 }

@@ -12,10 +12,11 @@
 //  - Documents are long-lived: one GET per root, shared by every request and caller (version discovery needs no
 //    token), kept for DOCUMENT_TTL_MS; a failed fetch is not kept, so the next request tries again. A 406 from the
 //    service (a downgrade since) drops the root's document (forget()).
+import { catalogUrls } from '../keystone/catalog.ts';
 import type { Caller } from '../../core/caller.ts';
 import type { CatalogInterface } from '../../core/config.ts';
 import { MosaicError } from '../../core/errors.ts';
-import { SERVICES, type CatalogService } from '../../core/services.ts';
+import type { CatalogService } from '../../core/services.ts';
 import {
   SPOKEN,
   describeEntry,
@@ -92,15 +93,7 @@ export class ApiVersions {
 
   /** The API to use for `service` with this caller's catalog: the first catalog type whose root offers one Mosaic speaks. */
   async resolve(upstream: DocumentGetter, caller: Caller, service: CatalogService): Promise<ServiceApi> {
-    const urls: string[] = [];
-    for (const type of SERVICES[service].catalogTypes) {
-      const entry = caller.catalog.find((c) => c.type === type);
-      const endpoint = entry?.endpoints.find((e) => e.interface === this.iface && (e.region === this.region || e.region_id === this.region));
-      if (endpoint && !urls.includes(endpoint.url)) urls.push(endpoint.url);
-    }
-    if (urls.length === 0) {
-      throw new MosaicError('MOSAIC_ERR_NO_ENDPOINT', `no ${service} endpoint in the catalog for region ${this.region} (${this.iface})`, { service });
-    }
+    const urls = catalogUrls(caller, service, this.region, this.iface);
     const spoken = SPOKEN[service];
     const offered: string[] = [];
     for (const url of urls) {

@@ -86,7 +86,8 @@ export class UpstreamClient {
 
   constructor(
     private readonly stack: HttpStack,
-    private readonly scheduler: BatchScheduler,
+    /** The request's batch scheduler: loaders outside datasources/ (server/federation/) dispatch on it too. */
+    readonly scheduler: BatchScheduler,
     private readonly signal?: AbortSignal,
   ) {}
 

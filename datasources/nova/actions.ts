@@ -8,7 +8,6 @@
 import { OpenStackSource } from '../openstack-source.ts';
 import { garbled } from '../http/status-error.ts';
 import { queryString, withQuery } from '../http/pagination.ts';
-import { NOVA_MICROVERSION } from './source.ts';
 
 /** Where a server stands, as an operation needs it. */
 export interface ServerState {
@@ -37,13 +36,10 @@ const toState = (s: any): ServerState => ({
 });
 
 export class NovaActions extends OpenStackSource {
-  protected override get headers() {
-    return { 'x-auth-token': this.caller.token, 'openstack-api-version': `compute ${NOVA_MICROVERSION}` };
-  }
-
   /** POST /servers: the new server's id (the build goes on asynchronously). */
   async createServer(server: Record<string, unknown>): Promise<string> {
-    const res = await this.upstream.request('nova', { method: 'POST', url: `${this.baseUrl}/servers`, headers: this.headers, json: { server } });
+    const { base, headers } = await this.target('nova');
+    const res = await this.upstream.request('nova', { method: 'POST', url: `${base}/servers`, headers, json: { server } });
     const id = res.body?.server?.id;
     if (typeof id !== 'string') throw garbled('nova', 'create server without server.id');
     return id;
@@ -51,25 +47,28 @@ export class NovaActions extends OpenStackSource {
 
   /** DELETE /servers/{id} (204; the server goes on to be deleted asynchronously). */
   async deleteServer(id: string): Promise<void> {
-    await this.upstream.request('nova', { method: 'DELETE', url: `${this.baseUrl}/servers/${encodeURIComponent(id)}`, headers: this.headers });
+    const { base, headers } = await this.target('nova');
+    await this.upstream.request('nova', { method: 'DELETE', url: `${base}/servers/${encodeURIComponent(id)}`, headers });
   }
 
   /** POST /servers/{id}/action with one action: `{"os-start": null}`, `{"os-stop": null}`, `{"reboot": {"type"}}`. */
   async action(id: string, body: Record<string, unknown>): Promise<void> {
+    const { base, headers } = await this.target('nova');
     await this.upstream.request('nova', {
       method: 'POST',
-      url: `${this.baseUrl}/servers/${encodeURIComponent(id)}/action`,
-      headers: this.headers,
+      url: `${base}/servers/${encodeURIComponent(id)}/action`,
+      headers,
       json: body,
     });
   }
 
   /** POST /servers/{id}/os-volume_attachments: the device the volume got. */
   async attachVolume(serverId: string, volumeId: string, device?: string | null): Promise<string | null> {
+    const { base, headers } = await this.target('nova');
     const res = await this.upstream.request('nova', {
       method: 'POST',
-      url: `${this.baseUrl}/servers/${encodeURIComponent(serverId)}/os-volume_attachments`,
-      headers: this.headers,
+      url: `${base}/servers/${encodeURIComponent(serverId)}/os-volume_attachments`,
+      headers,
       json: { volumeAttachment: { volumeId, ...(device ? { device } : {}) } },
     });
     return res.body?.volumeAttachment?.device ?? null;
@@ -77,16 +76,18 @@ export class NovaActions extends OpenStackSource {
 
   /** DELETE /servers/{id}/os-volume_attachments/{volume_id} (202). */
   async detachVolume(serverId: string, volumeId: string): Promise<void> {
+    const { base, headers } = await this.target('nova');
     await this.upstream.request('nova', {
       method: 'DELETE',
-      url: `${this.baseUrl}/servers/${encodeURIComponent(serverId)}/os-volume_attachments/${encodeURIComponent(volumeId)}`,
-      headers: this.headers,
+      url: `${base}/servers/${encodeURIComponent(serverId)}/os-volume_attachments/${encodeURIComponent(volumeId)}`,
+      headers,
     });
   }
 
   /** GET /servers/{id}: where it stands, or null when Nova does not know it. */
   async serverState(id: string): Promise<ServerState | null> {
-    const res = await this.upstream.get('nova', `${this.baseUrl}/servers/${encodeURIComponent(id)}`, this.headers, [404]);
+    const { base, headers } = await this.target('nova');
+    const res = await this.upstream.get('nova', `${base}/servers/${encodeURIComponent(id)}`, headers, [404]);
     if (res.status === 404) return null;
     return toState(res.body.server);
   }
@@ -96,13 +97,10 @@ export class NovaActions extends OpenStackSource {
    * whether a create whose answer was lost happened: the caller then looks for its idempotency key in their metadata.
    */
   async serversNamed(name: string, projectId: string): Promise<ServerState[]> {
+    const { base, headers } = await this.target('nova');
     const pattern = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
     const scope = this.caller.isAdmin && this.caller.projectId !== projectId ? { all_tenants: '1', project_id: projectId } : {};
-    const res = await this.upstream.get(
-      'nova',
-      withQuery(`${this.baseUrl}/servers/detail`, queryString({ ...scope, name: pattern, limit: 1000 })),
-      this.headers,
-    );
+    const res = await this.upstream.get('nova', withQuery(`${base}/servers/detail`, queryString({ ...scope, name: pattern, limit: 1000 })), headers);
     if (!Array.isArray(res.body?.servers)) throw garbled('nova', 'servers/detail without servers');
     return (res.body.servers as any[]).map(toState).filter((s) => s.projectId === projectId);
   }

@@ -19,7 +19,6 @@ import type { MosaicConfig } from '../../core/config.ts';
 import { MongoClient, type Db } from 'mongodb';
 import { UpstreamClient, type HttpStack } from '../http/client.ts';
 import { BatchScheduler } from '../planner/scheduler.ts';
-import { endpointFor } from '../keystone/catalog.ts';
 import type { KeystoneAuth } from '../keystone/auth.ts';
 import { NovaActions } from '../nova/actions.ts';
 import { CinderActions } from '../cinder/actions.ts';
@@ -133,11 +132,10 @@ export class Operations {
   /** Clients for one caller, on a fresh per-use UpstreamClient without an abort signal. */
   private api(caller: Caller | null): CloudApi {
     const upstream = new UpstreamClient(this.stack, new BatchScheduler(0));
-    const { region, interface: iface } = this.config.keystone;
     const who = caller ?? ({ token: '', catalog: [], isAdmin: false, projectId: '' } as unknown as Caller);
     return {
-      nova: new NovaActions(upstream, who, () => endpointFor(who, 'nova', region, iface)),
-      cinder: new CinderActions(upstream, who, () => endpointFor(who, 'cinder', region, iface)),
+      nova: new NovaActions(upstream, who),
+      cinder: new CinderActions(upstream, who),
       legacy: new RegionControllerActions(upstream, this.config.legacy.url, this.config.legacy.apiKey),
     };
   }

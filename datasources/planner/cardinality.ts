@@ -1,7 +1,7 @@
 // How long each list of the graph turns out to be, learned from the answers themselves: for every list field
 // (`Zone.hosts`, `Host.instances`, `Instance.disks`, `InstanceConnection.nodes`…) the mean length per parent,
 // per tenant scope (an administrator's `Zone.hosts` spans every project, a member's does not). The query-cost
-// limit (server/cost/) multiplies these to estimate what a query will fetch before anything is called, so
+// limit (server/limits/) multiplies these to estimate what a query will fetch before anything is called, so
 // `zones { hosts { instances } }` costs what this cloud actually holds, not a guess per level. Long-lived and
 // shared by every request; holds sizes only, never caller-visible data. Means are exponentially weighted per
 // observation, so a cloud that grows or shrinks is followed within a few requests.

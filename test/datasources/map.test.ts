@@ -7,7 +7,7 @@ import { toVolume } from '../../datasources/cinder/map.ts';
 import { toImage } from '../../datasources/glance/map.ts';
 import { toFloatingIp, toPort } from '../../datasources/neutron/map.ts';
 import { callerFromTokenBody, toProject } from '../../datasources/keystone/map.ts';
-import { endpointFor } from '../../datasources/keystone/catalog.ts';
+import { catalogUrls } from '../../datasources/keystone/catalog.ts';
 import { parseLegacyTime, toHost, toLegacyDisk, toStoragePool, toZone } from '../../datasources/legacy/map.ts';
 import { parseOpenStackTime } from '../../datasources/openstack-time.ts';
 import { MosaicError } from '../../core/errors.ts';
@@ -511,7 +511,9 @@ describe('parseOpenStackTime', () => {
   });
 });
 
-describe('endpointFor', () => {
+describe('catalogUrls', () => {
+  /** The first candidate: what discovery tries first. */
+  const endpointFor = (...args: Parameters<typeof catalogUrls>) => catalogUrls(...args)[0];
   const callerWith = (catalog: CatalogEntry[]): Caller => ({
     token: 't',
     userId: 'u',
@@ -543,6 +545,14 @@ describe('endpointFor', () => {
     expect(endpointFor(callerWith([volume, volumev3, blockStorage]), 'cinder', 'RegionOne', 'public')).toBe('http://cinder/v3/bs');
     expect(endpointFor(callerWith([volume, volumev3]), 'cinder', 'RegionOne', 'public')).toBe('http://cinder/v3/v3');
     expect(endpointFor(callerWith([volume]), 'cinder', 'RegionOne', 'public')).toBe('http://cinder/v1');
+    // Every candidate, in the official alias order, for discovery to try in turn (volumev2 between v3 and volume).
+    const volumev2 = entry('volumev2', 'http://cinder/v2/');
+    expect(catalogUrls(callerWith([volume, volumev2, volumev3, blockStorage]), 'cinder', 'RegionOne', 'public')).toEqual([
+      'http://cinder/v3/bs',
+      'http://cinder/v3/v3',
+      'http://cinder/v2',
+      'http://cinder/v1',
+    ]);
   });
 
   it('falls through to the next cinder type when a preferred one has no endpoint for the region', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditServer, type AuditFail } from 'graphql-http';
 import { issueToken, startTestCloud, statsOf, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { responseMediaFor } from '../../server/media-types.ts';
+import { responseMediaFor } from '../../server/http/media-types.ts';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 

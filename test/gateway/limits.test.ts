@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema, parse, specifiedRules, validate } from 'graphql';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { queryLimitsRule } from '../../server/query-limits.ts';
+import { queryLimitsRule } from '../../server/limits/query-limits.ts';
 import { readTypeDefs } from '../../server/schema.ts';
-import { countTokens } from '../../server/request-guard.ts';
+import { countTokens } from '../../server/http/request-guard.ts';
 
 const LIMITS = { maxDepth: 12, maxAliases: 30, maxRootFields: 20, maxDirectives: 30 };
 

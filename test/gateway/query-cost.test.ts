@@ -6,7 +6,7 @@ import { buildSchema, parse, type FragmentDefinitionNode, type GraphQLObjectType
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { readTypeDefs } from '../../server/schema.ts';
-import { assumedLength, estimateCost, PRIOR_LIST_LENGTH } from '../../server/cost/estimate-cost.ts';
+import { assumedLength, estimateCost, PRIOR_LIST_LENGTH } from '../../server/limits/estimate-cost.ts';
 
 const schema = buildSchema(readTypeDefs());
 

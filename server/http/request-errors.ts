@@ -3,7 +3,7 @@
 // (https://graphql.github.io/graphql-over-http/draft/#sec-application-json), never as INTERNAL. Fastify reports
 // these as FST_ERR_* errors and Mercurius as MER_ERR_*; both runtimes map them here.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { MosaicError, type ErrorName } from '../core/errors.ts';
+import { MosaicError, type ErrorName } from '../../core/errors.ts';
 
 export interface ClientError {
   status: number;

@@ -14,7 +14,7 @@ import {
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
-import { ERRORS, type ErrorName } from '../core/errors.ts';
+import { ERRORS, type ErrorName } from '../../core/errors.ts';
 
 export interface QueryLimits {
   maxDepth: number;

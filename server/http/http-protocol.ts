@@ -12,7 +12,7 @@
 //                  well-formed request refused before execution (parse, validation, limits, variable coercion).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getOperationAST, parse } from 'graphql';
-import { MosaicError, type ErrorName } from '../core/errors.ts';
+import { MosaicError, type ErrorName } from '../../core/errors.ts';
 import { couldBeForged, CSRF_PREFLIGHT_HEADERS } from './csrf.ts';
 import { APPLICATION_JSON, DEFAULT_MEDIA, mediaTypeEssence, responseMediaFor, type ResponseMedia } from './media-types.ts';
 import { requestErrorBody } from './request-errors.ts';

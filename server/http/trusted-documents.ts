@@ -9,8 +9,8 @@
 //  - with `security.trustedOperations: enforce`, only registered documents run — named by id or sent as text whose
 //    hash is registered — except for administrators, who register them (the `registerOperation` mutation).
 import type { FastifyRequest } from 'fastify';
-import type { ErrorName } from '../core/errors.ts';
-import { documentId, type DocumentStore } from '../datasources/persisted/document-store.ts';
+import type { ErrorName } from '../../core/errors.ts';
+import { documentId, type DocumentStore } from '../../datasources/persisted/document-store.ts';
 
 export interface TrustedDocumentsOptions {
   mode: 'off' | 'enforce';

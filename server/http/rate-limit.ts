@@ -5,11 +5,11 @@
 // A client that has used up its address's budget is refused before its token is checked, so a flood of made-up
 // tokens cannot turn into a flood of Keystone validations. The store is a cache: when it fails, requests pass.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { MosaicError } from '../core/errors.ts';
-import type { Services } from './services.ts';
-import { tokenFromHeaders } from './context.ts';
+import { MosaicError } from '../../core/errors.ts';
+import type { Services } from '../services.ts';
+import { tokenFromHeaders } from '../context.ts';
 import { requestErrorBody } from './request-errors.ts';
-import { BatchScheduler, UpstreamClient } from '../datasources/index.ts';
+import { BatchScheduler, UpstreamClient } from '../../datasources/index.ts';
 
 /** Client addresses over their budget, until their window ends: checked before any token validation. */
 class Blocked {

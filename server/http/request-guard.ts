@@ -6,7 +6,7 @@
 // otherwise, so an anonymous client cannot map the graph. Shape limits on the parsed document are query-limits.ts.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, Lexer, Source, TokenKind } from 'graphql';
-import { MosaicError } from '../core/errors.ts';
+import { MosaicError } from '../../core/errors.ts';
 import { requestErrorBody } from './request-errors.ts';
 
 export interface QueryScan {
