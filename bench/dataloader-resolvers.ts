@@ -189,8 +189,10 @@ async function zoneStats(ctx: Ctx, zone: Zone) {
     ctx.loaders.storages(),
   ]);
   const servers = listed.filter((s) => s.status !== 'DELETED');
-  const flavorById = servers.some((s) => !('name' in s.flavor)) ? new Map((await ctx.loaders.flavors()).map((f) => [f.id, f])) : new Map();
-  const flavorOf = (s: Instance) => ('name' in s.flavor ? s.flavor : flavorById.get(s.flavor.id));
+  const flavorById = servers.some((s) => s.flavor && !('name' in s.flavor))
+    ? new Map((await ctx.loaders.flavors()).map((f) => [f.id, f]))
+    : new Map();
+  const flavorOf = (s: Instance) => (!s.flavor ? undefined : 'name' in s.flavor ? s.flavor : flavorById.get(s.flavor.id));
   return {
     zone,
     hostCount: hosts.length,
@@ -320,7 +322,11 @@ export const dataloaderResolvers = {
       return (await ctx.loaders.hostsOfZone.load(zone.id)).find((h) => h.hostname === i.hostname) ?? null;
     },
     flavor: async (i: Instance, _: unknown, ctx: Ctx) =>
-      'name' in i.flavor ? i.flavor : ((await ctx.loaders.flavors()).find((f) => f.id === (i.flavor as { id: string }).id) ?? null),
+      !i.flavor
+        ? null
+        : 'name' in i.flavor
+          ? i.flavor
+          : ((await ctx.loaders.flavors()).find((f) => f.id === (i.flavor as { id: string }).id) ?? null),
     image: (i: Instance, _: unknown, ctx: Ctx) => (i.imageId ? ctx.loaders.image.load(i.imageId) : null),
     disks: async (i: Instance, _: unknown, ctx: Ctx) => {
       const [volumes, legacy] = await Promise.all([ctx.loaders.volume.loadMany(i.volumeIds), ctx.loaders.legacyDisksOf.load(i.id)]);

@@ -46,6 +46,12 @@ export interface GatewayChildOptions {
    * and soak modes keep); `npm run bench` passes false unless `--share`.
    */
   share?: boolean;
+  /**
+   * What the gateway observes (`npm run bench -- --observability …`): `default` as below; `off` no logs, no
+   * metrics, no traces; `full` traces too, exported to `tracesUrl` (the parent's sink), to price them.
+   */
+  observability?: 'default' | 'off' | 'full';
+  tracesUrl?: string;
   mongoUri?: string | null;
   mongoDatabase?: string;
 }
@@ -93,7 +99,12 @@ async function main() {
     // Production defaults for what runs per request — /metrics on, tracing as the environment says (`auto`: set
     // OTEL_EXPORTER_OTLP_ENDPOINT to measure it) — but warn-level logs: two info lines per request would measure
     // stdout and fill the bench's terminal, while a warning (a breaker opening) should still show.
-    observability: { logLevel: 'warn' },
+    observability:
+      options.observability === 'off'
+        ? { logLevel: 'silent', metrics: false, tracing: 'off' }
+        : options.observability === 'full'
+          ? { logLevel: 'warn', tracing: 'on' }
+          : { logLevel: 'warn' },
   });
   let metering = null;
   if (options.mongoUri) {
@@ -108,7 +119,7 @@ async function main() {
       ? await buildNaiveGateway(services)
       : options.variant === 'dataloader'
         ? await buildDataloaderGateway(services)
-        : await buildGateway(services, { runtime: config.server.runtime });
+        : await buildGateway(services, { runtime: config.server.runtime, tracesUrl: options.tracesUrl });
 
   // Upstream bytes: every call's response body size, as the HTTP client publishes it (core/diagnostics.ts).
   let upstreamBytes = 0;

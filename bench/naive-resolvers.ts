@@ -73,7 +73,7 @@ async function zoneStats(ctx: Ctx, zone: Zone) {
     .filter((s) => s.status !== 'DELETED');
   const [volumes, storages] = await Promise.all([ctx.cinder.listVolumes({ availability_zone: zone.name }), ctx.legacy.storages()]);
   const byStatus = groupBy(servers, (s) => s.status);
-  const flavor = (s: Instance) => ('name' in s.flavor ? s.flavor : null);
+  const flavor = (s: Instance) => (s.flavor && 'name' in s.flavor ? s.flavor : null);
   return {
     zone,
     hostCount: hosts.length,
@@ -161,7 +161,7 @@ export const naiveResolvers = {
       return (await ctx.legacy.hostsOfZone(zone.id)).find((h) => h.hostname === i.hostname) ?? null;
     },
     flavor: async (i: Instance, _: unknown, ctx: Ctx) =>
-      'name' in i.flavor ? i.flavor : ((await ctx.nova.flavors()).find((f) => f.id === (i.flavor as { id: string }).id) ?? null),
+      !i.flavor ? null : 'name' in i.flavor ? i.flavor : ((await ctx.nova.flavors()).find((f) => f.id === (i.flavor as { id: string }).id) ?? null),
     image: (i: Instance, _: unknown, ctx: Ctx) => (i.imageId ? ctx.glance.getImage(i.imageId) : null),
     disks: async (i: Instance, _: unknown, ctx: Ctx) => {
       const [volumes, legacy] = await Promise.all([

@@ -6,6 +6,7 @@
 // Cross-request sharing of in-flight GETs is off unless `--share` (bench/gateway-process.ts).
 // Writes bench/results/<date>-<size>[-quick].json, prints the markdown tables, and on a full `small` or
 // `medium` run refreshes the tables in bench/README.md.
+import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { issueToken } from './keystone-token.ts';
 import { buildCloud, DEMO_SERVICE_USER } from '../subgraphs/seed/build-cloud.ts';
@@ -31,9 +32,26 @@ const { values } = parseArgs({
     // production traffic is not 64 copies of one query. `--share` turns it back on; `--no-share` is the default.
     share: { type: 'boolean', default: false },
     'no-share': { type: 'boolean', default: false },
+    // default: production logs at warn and /metrics; off: nothing observed; full: OpenTelemetry traces too, exported
+    // to a sink in this process — to price what observing costs (CPU ms/req between runs).
+    observability: { type: 'string', default: 'default' },
   },
 });
 const SIZES: CloudSize[] = ['tiny', 'small', 'medium', 'large'];
+const observability = values.observability as 'default' | 'off' | 'full';
+if (!['default', 'off', 'full'].includes(observability)) throw new Error(`--observability must be default, off or full (got ${observability})`);
+/** For `--observability full`: an OTLP/HTTP receiver that accepts and drops every export. */
+const traceSink =
+  observability === 'full'
+    ? await new Promise<string>((resolve) => {
+        const sink = http.createServer((req, res) => {
+          req.resume();
+          req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+        });
+        sink.unref();
+        sink.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces`));
+      })
+    : undefined;
 const size = values.size as CloudSize;
 if (!SIZES.includes(size)) throw new Error(`--size must be one of ${SIZES.join(', ')}`);
 const share = values.share && !values['no-share'];
@@ -146,6 +164,8 @@ try {
         {
           variant,
           share,
+          observability,
+          tracesUrl: traceSink,
           keystoneUrl: cloud.info.keystoneUrl,
           legacyUrl: cloud.info.legacyUrl,
           legacyApiKey: cloud.info.legacyApiKey,

@@ -63,9 +63,16 @@ export interface MosaicConfig {
   observability: { logLevel: LogLevel; metrics: boolean; tracing: 'auto' | 'on' | 'off' };
   /**
    * The cloud's notifications (datasources/events/): the RabbitMQ URL (null = no bus: operations and subscriptions
-   * fall back to polling), the services' topic exchanges, and the subscription limits per WebSocket and per caller.
+   * fall back to polling), the services' topic exchanges, the subscription limits per WebSocket and per caller, and
+   * how often Nova's `changes-since` is polled for instanceEvents while no bus is consumed.
    */
-  events: { amqpUrl: string | null; exchanges: readonly string[]; maxSubscriptionsPerConnection: number; maxSubscriptionsPerCaller: number };
+  events: {
+    amqpUrl: string | null;
+    exchanges: readonly string[];
+    maxSubscriptionsPerConnection: number;
+    maxSubscriptionsPerCaller: number;
+    pollIntervalMs: number;
+  };
   /**
    * GraphQL subgraphs joined to the graph by entity keys (server/federation/): each one's name (its service name in
    * errors, metrics and its circuit breaker), URL, the secret it trusts the gateway by, and its timeout. Each also
@@ -180,6 +187,8 @@ const SECTIONS = {
     exchanges: [['nova', 'cinder', 'region-controller'], nameList],
     maxSubscriptionsPerConnection: [20, int(1, 10_000)],
     maxSubscriptionsPerCaller: [100, int(1, 1_000_000)],
+    // instanceEvents without a bus: Nova's servers/detail?changes-since=… this often, only while someone subscribes.
+    pollIntervalMs: [2_000, int(100, 600_000)],
   },
 } as const satisfies Record<string, Record<string, Option<unknown>>>;
 

@@ -38,34 +38,75 @@ export interface Flavor {
   extraSpecs: Record<string, string>;
 }
 
+/** One address of an instance, from Nova's `addresses` (its network info cache), keyed there by network name. */
+export interface InstanceAddress {
+  network: string;
+  address: string;
+  version: number;
+  /** OS-EXT-IPS:type: `fixed` or `floating`; null when Nova does not say. */
+  type: 'FIXED' | 'FLOATING' | null;
+  /** OS-EXT-IPS-MAC:mac_addr */
+  macAddress: string | null;
+}
+
+/** Nova's `fault` on a server in ERROR (or DELETED): the last failure. */
+export interface InstanceFault {
+  code: number;
+  message: string;
+  createdAt: Date | null;
+}
+
+/**
+ * A Nova server. `partial` marks a record Nova returned from a down cell (microversion 2.69+): only id, status
+ * UNKNOWN, project and created in a list (a show adds user, flavor, image, zone and power state); every field
+ * such a record lacks is null here — never a default that would read as a real value.
+ * https://docs.openstack.org/api-guide/compute/down_cells.html
+ */
 export interface Instance {
   id: string;
-  name: string;
+  partial: boolean;
+  name: string | null;
   status: string;
   projectId: string;
-  userId: string;
+  userId: string | null;
   zoneName: string | null;
   /** Nova's OS-EXT-SRV-ATTR:host (admin only): the legacy host's hostname. */
   hostname: string | null;
-  /** The embedded flavor, or only its id on an older microversion. */
-  flavor: Flavor | { id: string };
-  /** Null for a server booted from a volume (Nova sends image ""). */
+  /** The embedded flavor, or only its id on an older microversion; null when Nova did not say (a partial record). */
+  flavor: Flavor | { id: string } | null;
+  /** Null for a server booted from a volume (Nova sends image "") and when Nova did not say. */
   imageId: string | null;
   volumeIds: string[];
+  /** os-extended-volumes:volumes_attached; null when Nova did not say. `deleteOnTermination` is null before 2.3. */
+  attachedVolumes: { id: string; deleteOnTermination: boolean | null }[] | null;
   /** Floating addresses from Nova's `addresses` (its network info cache), used to look the IPs up in Neutron. */
   floatingAddresses: string[];
+  /** Every address Nova reports, or null when its record has no `addresses` (a partial record). */
+  addresses: InstanceAddress[] | null;
   keyName: string | null;
-  metadata: Record<string, string>;
+  metadata: Record<string, string> | null;
   powerState: number | null;
   taskState: string | null;
+  vmState: string | null;
+  locked: boolean | null;
+  lockedReason: string | null;
+  /** host_status (2.16+, administrators by default policy): UP, DOWN, MAINTENANCE, UNKNOWN; null when absent or "". */
+  hostStatus: string | null;
+  description: string | null;
+  tags: string[] | null;
+  securityGroups: string[] | null;
+  configDrive: boolean | null;
+  fault: InstanceFault | null;
   createdAt: Date;
   updatedAt: Date | null;
   launchedAt: Date | null;
+  terminatedAt: Date | null;
 }
 
 export interface Image {
   id: string;
-  name: string;
+  /** Glance images need no name: null then. */
+  name: string | null;
   status: string;
   visibility: string;
   hidden: boolean;
@@ -89,11 +130,25 @@ export interface Disk {
   status: string;
   volumeType: string | null;
   bootable: boolean;
+  /** Cinder's `encrypted` and `multiattach`; absent for legacy disks. */
+  encrypted?: boolean | null;
+  multiattach?: boolean | null;
+  /** Cinder's attachments, all of them (only completed ones: a volume `attaching` or `reserved` has none yet); absent for legacy disks. */
+  attachments?: DiskAttachment[];
+  /** The attachment this disk was reached through (or its first). */
   device: string | null;
   instanceId: string | null;
   projectId: string | null;
   zoneName: string | null;
   createdAt: Date | null;
+}
+
+export interface DiskAttachment {
+  instanceId: string;
+  device: string | null;
+  /** Cinder shows `host_name` to administrators only. */
+  hostName: string | null;
+  attachedAt: Date | null;
 }
 
 export interface Port {

@@ -47,6 +47,7 @@ export const ERRORS = {
   },
   MOSAIC_ERR_CONFLICT: { code: 'BAD_USER_INPUT', message: 'The resource is not in a state that allows this change.' },
   MOSAIC_ERR_IDEMPOTENCY_MISMATCH: { code: 'BAD_USER_INPUT', message: 'This idempotency key was used with different input.' },
+  MOSAIC_ERR_OVER_QUOTA: { code: 'FORBIDDEN', message: 'The project’s quota does not allow this.' },
   MOSAIC_ERR_TOO_MANY_SUBSCRIPTIONS: {
     code: 'FORBIDDEN',
     message: 'Too many subscriptions open (events.maxSubscriptionsPerConnection / maxSubscriptionsPerCaller).',

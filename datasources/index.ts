@@ -11,6 +11,7 @@ import type { SizeHints } from './planner/size-hints.ts';
 import { RequestState } from './planner/request-state.ts';
 import { KeystoneSource } from './keystone/source.ts';
 import { keystoneLoaders } from './keystone/loaders.ts';
+import { projectById } from './keystone/project-by-id.ts';
 import { NovaSource } from './nova/source.ts';
 import { novaLoaders } from './nova/loaders.ts';
 import { CinderSource } from './cinder/source.ts';
@@ -64,13 +65,15 @@ export interface LoaderDeps {
   config: MosaicConfig;
   scheduler: BatchScheduler;
   hints: SizeHints;
+  /** The request's HTTP client: learned upstream timings for the planner, explain, Keystone projects by id. */
+  upstream?: UpstreamClient;
 }
 
 /** A request's loaders: every upstream's, over one planning state. */
-export function createLoaders(sources: Sources, { caller, config, scheduler, hints }: LoaderDeps) {
-  const state = new RequestState(caller, hints, scheduler, config.batching);
+export function createLoaders(sources: Sources, { caller, config, scheduler, hints, upstream }: LoaderDeps) {
+  const state = new RequestState(caller, hints, scheduler, config.batching, upstream);
   return {
-    ...keystoneLoaders(sources.keystone, state),
+    ...keystoneLoaders(sources.keystone, state, upstream && projectById(upstream, caller, config.keystone.url)),
     ...novaLoaders(sources.nova, state),
     ...cinderLoaders(sources.cinder, state),
     ...glanceLoaders(sources.glance, state),

@@ -7,6 +7,7 @@
 import type { Loaders, VolumeRecord } from '../datasources/index.ts';
 import type { Flavor, Host, Instance, Zone } from '../core/domain.ts';
 import { groupBy } from '../core/collections.ts';
+import { partialRecordError } from './partial-record.ts';
 
 type Settled<T> = T | Error;
 
@@ -43,18 +44,22 @@ function derive<T>(inputs: Settled<unknown>[], fn: () => T): Settled<T> {
 
 export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
   // Without the zone list there is nothing to lay the figures out by: that one failure fails `fleet`.
-  const [zones, servers, volumes, storages] = await Promise.all([
+  const [zones, listed, volumes, storages] = await Promise.all([
     loaders.zones(),
     settle(loaders.allServers()),
     settle(loaders.allVolumes()),
     settle(loaders.storages()),
   ]);
   const hostLists = await Promise.all(zones.map((z) => settle(loaders.hostsByZone.load(z.id))));
+  // A down cell's servers are partial records without zone or flavor (README "Partial records"): figures counted
+  // from servers would be wrong, so they fail instead.
+  const servers: Settled<Instance[]> =
+    ok(listed) && listed.some((s) => s.partial) ? partialRecordError('the zone and flavor of some servers') : listed;
   // An older Nova sends only flavor ids; look those up once.
-  const needsFlavors = ok(servers) && servers.some((s) => !('name' in s.flavor));
+  const needsFlavors = ok(servers) && servers.some((s) => s.flavor && !('name' in s.flavor));
   const flavors = needsFlavors ? await settle(loaders.flavors()) : [];
   const flavorById = ok(flavors) ? new Map(flavors.map((f) => [f.id, f])) : new Map<string | null, Flavor>();
-  const flavorOf = (f: Flavor | { id: string }): Flavor | undefined => ('name' in f ? f : flavorById.get(f.id));
+  const flavorOf = (f: Flavor | { id: string } | null): Flavor | undefined => (!f ? undefined : 'name' in f ? f : flavorById.get(f.id));
 
   const serversByZone = ok(servers)
     ? groupBy(

@@ -23,6 +23,20 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+export type AllocateFloatingIpInput = {
+  idempotencyKey: Scalars['String']['input'];
+  /** The external Neutron network UUID to allocate from; the first external network when omitted. */
+  networkId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type AssociateFloatingIpInput = {
+  /** A FloatingIp global id or Neutron UUID. */
+  floatingIpId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+  /** An Instance global id or Nova UUID: the floating IP goes to its (first) Neutron port. */
+  instanceId: Scalars['ID']['input'];
+};
+
 export type AttachDiskInput = {
   /** e.g. /dev/vdc; the next free device when omitted. */
   device?: InputMaybe<Scalars['String']['input']>;
@@ -30,6 +44,15 @@ export type AttachDiskInput = {
   diskId: Scalars['ID']['input'];
   idempotencyKey: Scalars['String']['input'];
   instanceId: Scalars['ID']['input'];
+};
+
+/** A volume Nova lists as attached (os-extended-volumes:volumes_attached). */
+export type AttachedVolume = {
+  __typename?: 'AttachedVolume';
+  /** Null before microversion 2.3. */
+  deleteOnTermination?: Maybe<Scalars['Boolean']['output']>;
+  /** The Cinder volume UUID. */
+  id: Scalars['ID']['output'];
 };
 
 /** One mutation attempt, as the append-only audit log recorded it. */
@@ -119,17 +142,35 @@ export type DetachDiskInput = {
 
 export type Disk = Node & {
   __typename?: 'Disk';
+  /** Every attachment (a volume may be attached to several instances); a legacy disk's one attachment has no host or time. */
+  attachments: Array<DiskAttachment>;
   backend: DiskBackend;
   bootable: Scalars['Boolean']['output'];
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   /** Device path inside the instance, e.g. /dev/vdb. */
   device?: Maybe<Scalars['String']['output']>;
+  /** Null for legacy disks. */
+  encrypted?: Maybe<Scalars['Boolean']['output']>;
   id: Scalars['ID']['output'];
   instance?: Maybe<Instance>;
+  /** Null for legacy disks. */
+  multiattach?: Maybe<Scalars['Boolean']['output']>;
   name?: Maybe<Scalars['String']['output']>;
   sizeGb: Scalars['Int']['output'];
+  /** As the backend says it: Cinder's available, in-use, attaching, detaching, reserved, error_deleting… */
   status: Scalars['String']['output'];
   volumeType?: Maybe<Scalars['String']['output']>;
+};
+
+/** One attachment of a Cinder volume (Cinder lists completed attachments only). */
+export type DiskAttachment = {
+  __typename?: 'DiskAttachment';
+  attachedAt?: Maybe<Scalars['DateTime']['output']>;
+  device?: Maybe<Scalars['String']['output']>;
+  /** The compute host (Cinder shows it to administrators only). */
+  hostName?: Maybe<Scalars['String']['output']>;
+  /** The Nova server UUID (`instance(id:)` takes it). */
+  instanceId: Scalars['ID']['output'];
 };
 
 export type DiskBackend =
@@ -179,6 +220,19 @@ export type FloatingIp = Node & {
   id: Scalars['ID']['output'];
   port?: Maybe<Port>;
   status: Scalars['String']['output'];
+};
+
+export type FloatingIpActionInput = {
+  /** A FloatingIp global id or Neutron UUID. */
+  floatingIpId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+export type FloatingIpOperationPayload = {
+  __typename?: 'FloatingIpOperationPayload';
+  /** The floating IP, live from Neutron (null once released). */
+  floatingIp?: Maybe<FloatingIp>;
+  operation: Operation;
 };
 
 /** A compute host (administrators only). */
@@ -231,42 +285,84 @@ export type Image = Node & {
   imageId: Scalars['ID']['output'];
   minDiskGb: Scalars['Int']['output'];
   minRamMb: Scalars['Int']['output'];
-  name: Scalars['String']['output'];
+  /** Null when the image has none (Glance does not require one). */
+  name?: Maybe<Scalars['String']['output']>;
   sizeBytes?: Maybe<Scalars['Float']['output']>;
   status: Scalars['String']['output'];
   tags: Array<Scalars['String']['output']>;
   visibility: Scalars['String']['output'];
 };
 
+/**
+ * A Nova server. Fields a real Nova can leave out are nullable: a server in a down cell (microversion 2.69+) comes back
+ * as a partial record — id, status UNKNOWN, project and createdAt in lists; its flavor, image, zone and powerState too
+ * when fetched alone (`instance`, `node`) — and every other Nova field is then null.
+ */
 export type Instance = Node & {
   __typename?: 'Instance';
+  /** Every fixed and floating address, per network, from Nova's record; null when it has none (a partial record). */
+  addresses?: Maybe<Array<InstanceAddress>>;
+  /** Volumes as Nova lists them, with delete_on_termination; `disks` has the volumes themselves. */
+  attachedVolumes?: Maybe<Array<AttachedVolume>>;
+  /** Nova's availability zone name (OS-EXT-AZ:availability_zone). */
+  availabilityZone?: Maybe<Scalars['String']['output']>;
+  configDrive?: Maybe<Scalars['Boolean']['output']>;
   createdAt: Scalars['DateTime']['output'];
+  /** Microversion 2.19+. */
+  description?: Maybe<Scalars['String']['output']>;
   /** Cinder volumes and legacy disks attached to the instance. An entry is null (with an error at its path) when one storage backend failed. */
   disks: Array<Maybe<Disk>>;
+  /** Set while the instance is in ERROR. */
+  fault?: Maybe<InstanceFault>;
+  /** Null when Nova did not say (a partial record from a down cell). */
   flavor?: Maybe<Flavor>;
-  /** Null (with an error at this path) when Neutron fails. */
+  /** Null (with an error at this path) when Neutron fails, or when Nova's record has no addresses (a partial record). */
   floatingIps?: Maybe<Array<FloatingIp>>;
   /** The host the instance runs on (administrators only). */
   host?: Maybe<Host>;
+  /** Null when Nova does not show it to the caller (administrators only by default policy) or the instance has no host. */
+  hostStatus?: Maybe<InstanceHostStatus>;
   id: Scalars['ID']['output'];
-  /** Null for an instance booted from a volume. */
+  /** Null for an instance booted from a volume, and when Nova did not say (a partial record). */
   image?: Maybe<Image>;
   keyName?: Maybe<Scalars['String']['output']>;
   launchedAt?: Maybe<Scalars['DateTime']['output']>;
-  metadata: Scalars['JSON']['output'];
+  /** Microversion 2.9+. */
+  locked?: Maybe<Scalars['Boolean']['output']>;
+  /** Microversion 2.73+. */
+  lockedReason?: Maybe<Scalars['String']['output']>;
+  /** Null when Nova did not say (a partial record). */
+  metadata?: Maybe<Scalars['JSON']['output']>;
   metrics?: Maybe<ResourceMetrics>;
-  name: Scalars['String']['output'];
+  /** Null for a partial record (a down cell). */
+  name?: Maybe<Scalars['String']['output']>;
   /** Null (with an error at this path) when Neutron fails, so the instance's other fields still resolve. */
   ports?: Maybe<Array<Port>>;
+  powerState?: Maybe<InstancePowerState>;
   project?: Maybe<Project>;
+  /** Security group names. */
+  securityGroups?: Maybe<Array<Scalars['String']['output']>>;
   status: InstanceStatus;
+  /** Microversion 2.26+. */
+  tags?: Maybe<Array<Scalars['String']['output']>>;
+  /** Nova's task_state (e.g. spawning, powering-off, rebooting); null when no task runs. */
+  taskState?: Maybe<Scalars['String']['output']>;
+  terminatedAt?: Maybe<Scalars['DateTime']['output']>;
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The Nova server UUID. */
   uuid: Scalars['ID']['output'];
+  /** Nova's vm_state (e.g. active, stopped, error). */
+  vmState?: Maybe<Scalars['String']['output']>;
+  /** The zone as the region controller knows it; null when Nova names none or the region controller does not know it. */
   zone?: Maybe<Zone>;
 };
 
 
+/**
+ * A Nova server. Fields a real Nova can leave out are nullable: a server in a down cell (microversion 2.69+) comes back
+ * as a partial record — id, status UNKNOWN, project and createdAt in lists; its flavor, image, zone and powerState too
+ * when fetched alone (`instance`, `node`) — and every other Nova field is then null.
+ */
 export type InstanceMetricsArgs = {
   lastMinutes?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -276,6 +372,24 @@ export type InstanceActionInput = {
   /** An Instance global id or Nova UUID. */
   instanceId: Scalars['ID']['input'];
 };
+
+/** One address of an instance, as Nova's `addresses` reports it (its network info cache). */
+export type InstanceAddress = {
+  __typename?: 'InstanceAddress';
+  address: Scalars['String']['output'];
+  /** The port's MAC address (OS-EXT-IPS-MAC:mac_addr). */
+  macAddress?: Maybe<Scalars['String']['output']>;
+  /** The network's name (Nova keys `addresses` by it). */
+  network: Scalars['String']['output'];
+  /** Null when Nova does not say (OS-EXT-IPS:type). */
+  type?: Maybe<InstanceAddressType>;
+  /** 4 or 6. */
+  version: Scalars['Int']['output'];
+};
+
+export type InstanceAddressType =
+  | 'FIXED'
+  | 'FLOATING';
 
 export type InstanceConnection = {
   __typename?: 'InstanceConnection';
@@ -298,7 +412,7 @@ export type InstanceEvent = {
   at: Scalars['DateTime']['output'];
   /** The Cinder volume UUID (DISK_ATTACHED, DISK_DETACHED). */
   diskId?: Maybe<Scalars['ID']['output']>;
-  /** The upstream's own event type, e.g. instance.update. */
+  /** The upstream's own event type, e.g. instance.update; `changes-since` for an event found by polling Nova (no bus). */
   eventType: Scalars['String']['output'];
   /** The instance's Nova UUID. */
   instanceId: Scalars['ID']['output'];
@@ -332,6 +446,14 @@ export type InstanceEventKind =
   /** The instance's status or task changed (instance.update). */
   | 'STATUS_CHANGED';
 
+/** The last failure Nova recorded for an instance (shown while it is in ERROR). */
+export type InstanceFault = {
+  __typename?: 'InstanceFault';
+  code: Scalars['Int']['output'];
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  message: Scalars['String']['output'];
+};
+
 export type InstanceFilter = {
   /** Nova's name filter (a regular expression). */
   name?: InputMaybe<Scalars['String']['input']>;
@@ -342,12 +464,31 @@ export type InstanceFilter = {
   zone?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Whether the compute service of the instance's host is up (Nova's host_status, microversion 2.16+). */
+export type InstanceHostStatus =
+  | 'DOWN'
+  | 'MAINTENANCE'
+  | 'UNKNOWN'
+  | 'UP';
+
 export type InstanceOperationPayload = {
   __typename?: 'InstanceOperationPayload';
   /** The instance, live from Nova (null once deleted, or while a lost create is being verified). */
   instance?: Maybe<Instance>;
   operation: Operation;
 };
+
+/**
+ * Nova's power_state (OS-EXT-STS:power_state), as `openstack server show` names it.
+ * https://docs.openstack.org/nova/latest/reference/vm-states.html
+ */
+export type InstancePowerState =
+  | 'CRASHED'
+  | 'NOSTATE'
+  | 'PAUSED'
+  | 'RUNNING'
+  | 'SHUTDOWN'
+  | 'SUSPENDED';
 
 export type InstanceStatus =
   | 'ACTIVE'
@@ -381,6 +522,10 @@ export type LoginResult = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Neutron POST /floatingips; MOSAIC_ERR_OVER_QUOTA past the project's floating-IP quota. */
+  allocateFloatingIp: FloatingIpOperationPayload;
+  /** Neutron PUT /floatingips/{id} with the instance's port (GET /ports?device_id=); MOSAIC_ERR_CONFLICT when that fixed IP already has a floating IP. */
+  associateFloatingIp: FloatingIpOperationPayload;
   /** Nova os-volume_attachments (Cinder volumes). */
   attachDisk: DiskOperationPayload;
   /** Cinder POST /volumes (SUCCEEDED once available) or the region controller's POST /storages/{id}/disks. */
@@ -394,16 +539,30 @@ export type Mutation = {
   /** Nova DELETE /servers/{id}; SUCCEEDED once the instance is gone. */
   deleteInstance: InstanceOperationPayload;
   detachDisk: DiskOperationPayload;
+  /** Neutron PUT /floatingips/{id} with port_id null. */
+  disassociateFloatingIp: FloatingIpOperationPayload;
   /** Exchanges a username and password for a Keystone token scoped to a project (the caller's own when omitted). */
   login: LoginResult;
   /** Nova reboot (SOFT needs ACTIVE). */
   rebootInstance: InstanceOperationPayload;
   /** Registers a document as a trusted operation (administrators only); clients then send its documentId instead of the text. */
   registerOperation: RegisteredOperation;
+  /** Neutron DELETE /floatingips/{id}. */
+  releaseFloatingIp: FloatingIpOperationPayload;
   /** Nova os-start; MOSAIC_ERR_CONFLICT unless the instance is SHUTOFF. */
   startInstance: InstanceOperationPayload;
   /** Nova os-stop; MOSAIC_ERR_CONFLICT unless the instance is ACTIVE (or ERROR). */
   stopInstance: InstanceOperationPayload;
+};
+
+
+export type MutationAllocateFloatingIpArgs = {
+  input: AllocateFloatingIpInput;
+};
+
+
+export type MutationAssociateFloatingIpArgs = {
+  input: AssociateFloatingIpInput;
 };
 
 
@@ -442,6 +601,11 @@ export type MutationDetachDiskArgs = {
 };
 
 
+export type MutationDisassociateFloatingIpArgs = {
+  input: FloatingIpActionInput;
+};
+
+
 export type MutationLoginArgs = {
   password: Scalars['String']['input'];
   project?: InputMaybe<Scalars['String']['input']>;
@@ -456,6 +620,11 @@ export type MutationRebootInstanceArgs = {
 
 export type MutationRegisterOperationArgs = {
   document: Scalars['String']['input'];
+};
+
+
+export type MutationReleaseFloatingIpArgs = {
+  input: FloatingIpActionInput;
 };
 
 
@@ -486,7 +655,7 @@ export type Operation = Node & {
   requestedBy: OperationRequester;
   startedAt: Scalars['DateTime']['output'];
   status: OperationStatus;
-  /** The resource changed (an Instance, Disk or Host), read live from its upstream; null once it is gone or before it is known. */
+  /** The resource changed (an Instance, Disk, Host or FloatingIp), read live from its upstream; null once it is gone or before it is known. */
   target?: Maybe<Node>;
 };
 
@@ -521,6 +690,8 @@ export type OperationFilter = {
 };
 
 export type OperationKind =
+  | 'ALLOCATE_FLOATING_IP'
+  | 'ASSOCIATE_FLOATING_IP'
   | 'ATTACH_DISK'
   | 'CREATE_DISK'
   | 'CREATE_INSTANCE'
@@ -528,7 +699,9 @@ export type OperationKind =
   | 'DELETE_HOST'
   | 'DELETE_INSTANCE'
   | 'DETACH_DISK'
+  | 'DISASSOCIATE_FLOATING_IP'
   | 'REBOOT_INSTANCE'
+  | 'RELEASE_FLOATING_IP'
   | 'START_INSTANCE'
   | 'STOP_INSTANCE';
 
@@ -710,7 +883,7 @@ export type StatusCount = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Instance events as the cloud publishes them: the caller's project's (any project's for administrators). Needs the message bus (events.amqpUrl). */
+  /** Instance events as the cloud publishes them: the caller's project's (any project's for administrators). Without the message bus (events.amqpUrl) CREATED, STATUS_CHANGED and DELETED come from polling Nova's changes-since every events.pollIntervalMs. */
   instanceEvents: InstanceEvent;
   /** The operation now, then each time its status changes, until it is SUCCEEDED or FAILED (then the subscription completes). */
   operationUpdated: Operation;
@@ -869,7 +1042,10 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AllocateFloatingIpInput: AllocateFloatingIpInput;
+  AssociateFloatingIpInput: AssociateFloatingIpInput;
   AttachDiskInput: AttachDiskInput;
+  AttachedVolume: ResolverTypeWrapper<AttachedVolume>;
   AuditEntry: ResolverTypeWrapper<AuditEntryModel>;
   AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
   AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
@@ -881,6 +1057,7 @@ export type ResolversTypes = {
   DeleteHostInput: DeleteHostInput;
   DetachDiskInput: DetachDiskInput;
   Disk: ResolverTypeWrapper<DiskModel>;
+  DiskAttachment: ResolverTypeWrapper<DiskAttachment>;
   DiskBackend: DiskBackend;
   DiskOperationPayload: ResolverTypeWrapper<Omit<DiskOperationPayload, 'disk' | 'operation'> & { disk?: Maybe<ResolversTypes['Disk']>, operation: ResolversTypes['Operation'] }>;
   FixedIp: ResolverTypeWrapper<FixedIp>;
@@ -888,6 +1065,8 @@ export type ResolversTypes = {
   Fleet: ResolverTypeWrapper<FleetRecord>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   FloatingIp: ResolverTypeWrapper<FloatingIpModel>;
+  FloatingIpActionInput: FloatingIpActionInput;
+  FloatingIpOperationPayload: ResolverTypeWrapper<Omit<FloatingIpOperationPayload, 'floatingIp' | 'operation'> & { floatingIp?: Maybe<ResolversTypes['FloatingIp']>, operation: ResolversTypes['Operation'] }>;
   Host: ResolverTypeWrapper<HostModel>;
   HostCapacity: ResolverTypeWrapper<HostCapacity>;
   HostOperationPayload: ResolverTypeWrapper<Omit<HostOperationPayload, 'host' | 'operation'> & { host?: Maybe<ResolversTypes['Host']>, operation: ResolversTypes['Operation'] }>;
@@ -896,13 +1075,18 @@ export type ResolversTypes = {
   Image: ResolverTypeWrapper<ImageModel>;
   Instance: ResolverTypeWrapper<InstanceModel>;
   InstanceActionInput: InstanceActionInput;
+  InstanceAddress: ResolverTypeWrapper<InstanceAddress>;
+  InstanceAddressType: InstanceAddressType;
   InstanceConnection: ResolverTypeWrapper<Omit<InstanceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['InstanceEdge']>, nodes: Array<ResolversTypes['Instance']> }>;
   InstanceEdge: ResolverTypeWrapper<Omit<InstanceEdge, 'node'> & { node: ResolversTypes['Instance'] }>;
   InstanceEvent: ResolverTypeWrapper<InstanceEvent>;
   InstanceEventFilter: InstanceEventFilter;
   InstanceEventKind: InstanceEventKind;
+  InstanceFault: ResolverTypeWrapper<InstanceFault>;
   InstanceFilter: InstanceFilter;
+  InstanceHostStatus: InstanceHostStatus;
   InstanceOperationPayload: ResolverTypeWrapper<Omit<InstanceOperationPayload, 'instance' | 'operation'> & { instance?: Maybe<ResolversTypes['Instance']>, operation: ResolversTypes['Operation'] }>;
+  InstancePowerState: InstancePowerState;
   InstanceStatus: InstanceStatus;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -936,7 +1120,10 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AllocateFloatingIpInput: AllocateFloatingIpInput;
+  AssociateFloatingIpInput: AssociateFloatingIpInput;
   AttachDiskInput: AttachDiskInput;
+  AttachedVolume: AttachedVolume;
   AuditEntry: AuditEntryModel;
   AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
   AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
@@ -948,12 +1135,15 @@ export type ResolversParentTypes = {
   DeleteHostInput: DeleteHostInput;
   DetachDiskInput: DetachDiskInput;
   Disk: DiskModel;
+  DiskAttachment: DiskAttachment;
   DiskOperationPayload: Omit<DiskOperationPayload, 'disk' | 'operation'> & { disk?: Maybe<ResolversParentTypes['Disk']>, operation: ResolversParentTypes['Operation'] };
   FixedIp: FixedIp;
   Flavor: FlavorModel;
   Fleet: FleetRecord;
   Float: Scalars['Float']['output'];
   FloatingIp: FloatingIpModel;
+  FloatingIpActionInput: FloatingIpActionInput;
+  FloatingIpOperationPayload: Omit<FloatingIpOperationPayload, 'floatingIp' | 'operation'> & { floatingIp?: Maybe<ResolversParentTypes['FloatingIp']>, operation: ResolversParentTypes['Operation'] };
   Host: HostModel;
   HostCapacity: HostCapacity;
   HostOperationPayload: Omit<HostOperationPayload, 'host' | 'operation'> & { host?: Maybe<ResolversParentTypes['Host']>, operation: ResolversParentTypes['Operation'] };
@@ -961,10 +1151,12 @@ export type ResolversParentTypes = {
   Image: ImageModel;
   Instance: InstanceModel;
   InstanceActionInput: InstanceActionInput;
+  InstanceAddress: InstanceAddress;
   InstanceConnection: Omit<InstanceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['InstanceEdge']>, nodes: Array<ResolversParentTypes['Instance']> };
   InstanceEdge: Omit<InstanceEdge, 'node'> & { node: ResolversParentTypes['Instance'] };
   InstanceEvent: InstanceEvent;
   InstanceEventFilter: InstanceEventFilter;
+  InstanceFault: InstanceFault;
   InstanceFilter: InstanceFilter;
   InstanceOperationPayload: Omit<InstanceOperationPayload, 'instance' | 'operation'> & { instance?: Maybe<ResolversParentTypes['Instance']>, operation: ResolversParentTypes['Operation'] };
   Int: Scalars['Int']['output'];
@@ -1000,6 +1192,11 @@ export type ListSizeDirectiveArgs = {
 
 export type ListSizeDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AttachedVolumeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AttachedVolume'] = ResolversParentTypes['AttachedVolume']> = {
+  deleteOnTermination?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type AuditEntryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1032,17 +1229,27 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type DiskResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Disk'] = ResolversParentTypes['Disk']> = {
+  attachments?: Resolver<Array<ResolversTypes['DiskAttachment']>, ParentType, ContextType>;
   backend?: Resolver<ResolversTypes['DiskBackend'], ParentType, ContextType>;
   bootable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   device?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  encrypted?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   instance?: Resolver<Maybe<ResolversTypes['Instance']>, ParentType, ContextType>;
+  multiattach?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sizeGb?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   volumeType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DiskAttachmentResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DiskAttachment'] = ResolversParentTypes['DiskAttachment']> = {
+  attachedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  device?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hostName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  instanceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type DiskOperationPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DiskOperationPayload'] = ResolversParentTypes['DiskOperationPayload']> = {
@@ -1081,6 +1288,11 @@ export type FloatingIpResolvers<ContextType = GraphContext, ParentType extends R
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type FloatingIpOperationPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FloatingIpOperationPayload'] = ResolversParentTypes['FloatingIpOperationPayload']> = {
+  floatingIp?: Resolver<Maybe<ResolversTypes['FloatingIp']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+};
+
 export type HostResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Host'] = ResolversParentTypes['Host']> = {
   capacity?: Resolver<ResolversTypes['HostCapacity'], ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1113,7 +1325,7 @@ export type ImageResolvers<ContextType = GraphContext, ParentType extends Resolv
   imageId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   minDiskGb?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   minRamMb?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sizeBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1122,25 +1334,48 @@ export type ImageResolvers<ContextType = GraphContext, ParentType extends Resolv
 };
 
 export type InstanceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Instance'] = ResolversParentTypes['Instance']> = {
+  addresses?: Resolver<Maybe<Array<ResolversTypes['InstanceAddress']>>, ParentType, ContextType>;
+  attachedVolumes?: Resolver<Maybe<Array<ResolversTypes['AttachedVolume']>>, ParentType, ContextType>;
+  availabilityZone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  configDrive?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   disks?: Resolver<Array<Maybe<ResolversTypes['Disk']>>, ParentType, ContextType>;
+  fault?: Resolver<Maybe<ResolversTypes['InstanceFault']>, ParentType, ContextType>;
   flavor?: Resolver<Maybe<ResolversTypes['Flavor']>, ParentType, ContextType>;
   floatingIps?: Resolver<Maybe<Array<ResolversTypes['FloatingIp']>>, ParentType, ContextType>;
   host?: Resolver<Maybe<ResolversTypes['Host']>, ParentType, ContextType>;
+  hostStatus?: Resolver<Maybe<ResolversTypes['InstanceHostStatus']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   image?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType>;
   keyName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   launchedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  locked?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  lockedReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   metrics?: Resolver<Maybe<ResolversTypes['ResourceMetrics']>, ParentType, ContextType, RequireFields<InstanceMetricsArgs, 'lastMinutes'>>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   ports?: Resolver<Maybe<Array<ResolversTypes['Port']>>, ParentType, ContextType>;
+  powerState?: Resolver<Maybe<ResolversTypes['InstancePowerState']>, ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
+  securityGroups?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['InstanceStatus'], ParentType, ContextType>;
+  tags?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  taskState?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  terminatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   uuid?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  vmState?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   zone?: Resolver<Maybe<ResolversTypes['Zone']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type InstanceAddressResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InstanceAddress'] = ResolversParentTypes['InstanceAddress']> = {
+  address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  macAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  network?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['InstanceAddressType']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InstanceConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InstanceConnection'] = ResolversParentTypes['InstanceConnection']> = {
@@ -1167,6 +1402,12 @@ export type InstanceEventResolvers<ContextType = GraphContext, ParentType extend
   taskState?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type InstanceFaultResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InstanceFault'] = ResolversParentTypes['InstanceFault']> = {
+  code?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type InstanceOperationPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InstanceOperationPayload'] = ResolversParentTypes['InstanceOperationPayload']> = {
   instance?: Resolver<Maybe<ResolversTypes['Instance']>, ParentType, ContextType>;
   operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
@@ -1183,6 +1424,8 @@ export type LoginResultResolvers<ContextType = GraphContext, ParentType extends 
 };
 
 export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  allocateFloatingIp?: Resolver<ResolversTypes['FloatingIpOperationPayload'], ParentType, ContextType, RequireFields<MutationAllocateFloatingIpArgs, 'input'>>;
+  associateFloatingIp?: Resolver<ResolversTypes['FloatingIpOperationPayload'], ParentType, ContextType, RequireFields<MutationAssociateFloatingIpArgs, 'input'>>;
   attachDisk?: Resolver<ResolversTypes['DiskOperationPayload'], ParentType, ContextType, RequireFields<MutationAttachDiskArgs, 'input'>>;
   createDisk?: Resolver<ResolversTypes['DiskOperationPayload'], ParentType, ContextType, RequireFields<MutationCreateDiskArgs, 'input'>>;
   createInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationCreateInstanceArgs, 'input'>>;
@@ -1190,9 +1433,11 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   deleteHost?: Resolver<ResolversTypes['HostOperationPayload'], ParentType, ContextType, RequireFields<MutationDeleteHostArgs, 'input'>>;
   deleteInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationDeleteInstanceArgs, 'input'>>;
   detachDisk?: Resolver<ResolversTypes['DiskOperationPayload'], ParentType, ContextType, RequireFields<MutationDetachDiskArgs, 'input'>>;
+  disassociateFloatingIp?: Resolver<ResolversTypes['FloatingIpOperationPayload'], ParentType, ContextType, RequireFields<MutationDisassociateFloatingIpArgs, 'input'>>;
   login?: Resolver<ResolversTypes['LoginResult'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
   rebootInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationRebootInstanceArgs, 'input'>>;
   registerOperation?: Resolver<ResolversTypes['RegisteredOperation'], ParentType, ContextType, RequireFields<MutationRegisterOperationArgs, 'document'>>;
+  releaseFloatingIp?: Resolver<ResolversTypes['FloatingIpOperationPayload'], ParentType, ContextType, RequireFields<MutationReleaseFloatingIpArgs, 'input'>>;
   startInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationStartInstanceArgs, 'input'>>;
   stopInstance?: Resolver<ResolversTypes['InstanceOperationPayload'], ParentType, ContextType, RequireFields<MutationStopInstanceArgs, 'input'>>;
 };
@@ -1350,24 +1595,29 @@ export type ZoneStatsResolvers<ContextType = GraphContext, ParentType extends Re
 };
 
 export type Resolvers<ContextType = GraphContext> = {
+  AttachedVolume?: AttachedVolumeResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Disk?: DiskResolvers<ContextType>;
+  DiskAttachment?: DiskAttachmentResolvers<ContextType>;
   DiskOperationPayload?: DiskOperationPayloadResolvers<ContextType>;
   FixedIp?: FixedIpResolvers<ContextType>;
   Flavor?: FlavorResolvers<ContextType>;
   Fleet?: FleetResolvers<ContextType>;
   FloatingIp?: FloatingIpResolvers<ContextType>;
+  FloatingIpOperationPayload?: FloatingIpOperationPayloadResolvers<ContextType>;
   Host?: HostResolvers<ContextType>;
   HostCapacity?: HostCapacityResolvers<ContextType>;
   HostOperationPayload?: HostOperationPayloadResolvers<ContextType>;
   Image?: ImageResolvers<ContextType>;
   Instance?: InstanceResolvers<ContextType>;
+  InstanceAddress?: InstanceAddressResolvers<ContextType>;
   InstanceConnection?: InstanceConnectionResolvers<ContextType>;
   InstanceEdge?: InstanceEdgeResolvers<ContextType>;
   InstanceEvent?: InstanceEventResolvers<ContextType>;
+  InstanceFault?: InstanceFaultResolvers<ContextType>;
   InstanceOperationPayload?: InstanceOperationPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LoginResult?: LoginResultResolvers<ContextType>;

@@ -6,7 +6,15 @@ import { Flavor, Image, Instance } from './compute.ts';
 import { Disk, FloatingIp, LoginResult, Port, Project, Viewer } from './resources.ts';
 import { Fleet, ZoneStats } from './fleet.ts';
 import { DateTime, JSONScalar } from './scalars.ts';
-import { AuditEntry, DiskOperationPayload, HostOperationPayload, InstanceOperationPayload, Operation, operationQueries } from './operations.ts';
+import {
+  AuditEntry,
+  DiskOperationPayload,
+  FloatingIpOperationPayload,
+  HostOperationPayload,
+  InstanceOperationPayload,
+  Operation,
+  operationQueries,
+} from './operations.ts';
 import { operationMutations } from './mutations.ts';
 import { Subscription } from './subscriptions.ts';
 
@@ -21,6 +29,7 @@ export const resolvers: Resolvers = {
   InstanceOperationPayload,
   DiskOperationPayload,
   HostOperationPayload,
+  FloatingIpOperationPayload,
   Region,
   Zone,
   Host,

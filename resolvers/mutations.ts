@@ -16,7 +16,7 @@ import { operationsOf } from './operation-access.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const bad = (message: string) => new MosaicError('MOSAIC_ERR_BAD_ARGUMENT', message);
 
-const uuidOr = (id: string, type: 'Instance' | 'Image') => (UUID.test(id) ? id : expectGlobalId(id, type));
+const uuidOr = (id: string, type: 'Instance' | 'Image' | 'FloatingIp') => (UUID.test(id) ? id : expectGlobalId(id, type));
 
 /** A Disk global id or a bare Cinder volume UUID → backend and id. */
 function diskRef(id: string): { backend: 'cinder' | 'legacy'; id: string } {
@@ -91,6 +91,10 @@ export const operationMutations: Pick<
   | 'detachDisk'
   | 'deleteDisk'
   | 'deleteHost'
+  | 'allocateFloatingIp'
+  | 'associateFloatingIp'
+  | 'disassociateFloatingIp'
+  | 'releaseFloatingIp'
 > = {
   createInstance: (_, { input }, ctx) =>
     run(ctx, 'createInstance', 'CREATE_INSTANCE', input, async () => {
@@ -181,6 +185,22 @@ export const operationMutations: Pick<
       if (ref.backend !== 'cinder') throw bad('legacy disks cannot be deleted: the region controller has no such call');
       return { volumeId: ref.id };
     }),
+  allocateFloatingIp: (_, { input }, ctx) =>
+    run(ctx, 'allocateFloatingIp', 'ALLOCATE_FLOATING_IP', input, async () => {
+      if (input.networkId && !UUID.test(input.networkId)) throw bad('networkId must be a Neutron network UUID');
+      // The key's hash in the floating IP's description: how an allocation whose answer was lost is found again (kinds.ts).
+      const hash = createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 40);
+      return { networkId: input.networkId ?? null, description: `${IDEMPOTENCY_METADATA_KEY}=${hash}` };
+    }),
+  associateFloatingIp: (_, { input }, ctx) =>
+    run(ctx, 'associateFloatingIp', 'ASSOCIATE_FLOATING_IP', input, async () => ({
+      floatingIpId: uuidOr(input.floatingIpId, 'FloatingIp'),
+      instanceId: uuidOr(input.instanceId, 'Instance'),
+    })),
+  disassociateFloatingIp: (_, { input }, ctx) =>
+    run(ctx, 'disassociateFloatingIp', 'DISASSOCIATE_FLOATING_IP', input, async () => ({ floatingIpId: uuidOr(input.floatingIpId, 'FloatingIp') })),
+  releaseFloatingIp: (_, { input }, ctx) =>
+    run(ctx, 'releaseFloatingIp', 'RELEASE_FLOATING_IP', input, async () => ({ floatingIpId: uuidOr(input.floatingIpId, 'FloatingIp') })),
   deleteHost: (_, { input }, ctx) => {
     requireAdmin(ctx.caller, 'Deleting hosts');
     return run(

@@ -5,6 +5,7 @@
 import type {
   AuditEntryResolvers,
   DiskOperationPayloadResolvers,
+  FloatingIpOperationPayloadResolvers,
   HostOperationPayloadResolvers,
   InstanceOperationPayloadResolvers,
   OperationResolvers,
@@ -94,4 +95,7 @@ export const DiskOperationPayload: DiskOperationPayloadResolvers = {
 };
 export const HostOperationPayload: HostOperationPayloadResolvers = {
   host: async (p, _, ctx) => (p.operation.target?.type === 'Host' ? ((await targetOf(p.operation, ctx)) as never) : null),
+};
+export const FloatingIpOperationPayload: FloatingIpOperationPayloadResolvers = {
+  floatingIp: async (p, _, ctx) => (p.operation.target?.type === 'FloatingIp' ? ((await targetOf(p.operation, ctx)) as never) : null),
 };

@@ -12,6 +12,10 @@ import { toGlobalId } from './global-id.ts';
 export const Disk: DiskResolvers = {
   id: (d) => toGlobalId('Disk', `${d.backend.toLowerCase()}:${d.id}`),
   instance: (d, _, ctx) => (d.instanceId ? ctx.loaders.instance.load(d.instanceId) : null),
+  encrypted: (d) => d.encrypted ?? null,
+  multiattach: (d) => d.multiattach ?? null,
+  // Cinder lists each attachment; a legacy disk has at most the one its record names (no host, no time).
+  attachments: (d) => d.attachments ?? (d.instanceId ? [{ instanceId: d.instanceId, device: d.device, hostName: null, attachedAt: null }] : []),
 };
 
 export const Port: PortResolvers = {

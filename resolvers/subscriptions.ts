@@ -27,7 +27,14 @@ const sessionOf = (ctx: GraphContext): SubscriptionSession | null =>
 function limited<T>(ctx: GraphContext, source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
   const session = sessionOf(ctx);
   if (!session) return source;
-  let release: (() => void) | null = session.admit();
+  let release: (() => void) | null;
+  try {
+    release = session.admit();
+  } catch (err) {
+    // Refused past a limit: the source ends now, releasing what it holds (listeners, the poller's count).
+    void source.return?.();
+    throw err;
+  }
   const done = () => {
     release?.();
     release = null;
@@ -94,8 +101,9 @@ export const Subscription: SubscriptionResolvers = {
       const caller = ctx.caller;
       requireOwnProject(caller, filter?.projectId);
       const events = ctx.services.events;
-      // Without a bus there is no event to deliver (README "Events and subscriptions"); a bus that is down comes back.
-      if (!events.configured) throw new MosaicError('MOSAIC_ERR_EVENTS_OFF');
+      // From the bus, or without one from polling Nova's changes-since while this subscription is open (README
+      // "Events and subscriptions"); a hub with neither has nothing to deliver.
+      if (!events.instanceEventsAvailable) throw new MosaicError('MOSAIC_ERR_EVENTS_OFF');
       const projectId = caller.isAdmin ? (filter?.projectId ?? null) : caller.projectId;
       const instanceId = filter?.instanceId
         ? UUID.test(filter.instanceId)
@@ -109,7 +117,7 @@ export const Subscription: SubscriptionResolvers = {
         if (projectId !== null && e.projectId !== projectId) return false;
         return (instanceId === null || e.instanceId === instanceId) && (kinds === null || kinds.has(kind));
       };
-      return limited(ctx, domainEvents(events, accept));
+      return limited(ctx, domainEvents(events, accept, events.watchInstances(caller)));
     },
     resolve: (e: DomainEvent) => asInstanceEvent(e),
   },

@@ -14,6 +14,7 @@ import { createContext, tokenFromHeaders, type RequestContext } from './context.
 import { BatchScheduler, UpstreamClient } from '../datasources/index.ts';
 import { buildFederatedSchema } from './schema.ts';
 import { guardCost } from './limits/cost-guard.ts';
+import { withPrefetch } from './prefetch.ts';
 import { formatError, hideSuggestions, isGraphQLError } from './format-error.ts';
 import { queryLimitsRule } from './limits/query-limits.ts';
 import { requestGuard } from './http/request-guard.ts';
@@ -22,6 +23,7 @@ import { graphqlOverHttp } from './http/http-protocol.ts';
 import { CSRF_PREFLIGHT_HEADERS } from './http/csrf.ts';
 import { clientErrorOf, handleRequestError, requestErrorBody } from './http/request-errors.ts';
 import { registerGraphiql } from './graphiql.ts';
+import { registerExplain } from './explain.ts';
 import { readiness } from './readiness.ts';
 import { loggingOptions } from './observability/logger.ts';
 import { registerObservability } from './observability/register.ts';
@@ -107,7 +109,8 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   // First, so its hooks see every request, also those a later hook answers early (server/observability/register.ts).
   registerObservability(app, config, { graphqlPath: '/graphql', tracesUrl: options.tracesUrl });
   // Mosaic's schema, joined at start-up with the fields of any configured GraphQL subgraphs (server/federation/).
-  const schema = guardCost(await buildFederatedSchema(config.subgraphs));
+  // The prefetch wraps first, so the cost guard's check runs before it: a refused query starts nothing (prefetch.ts).
+  const schema = guardCost(withPrefetch(await buildFederatedSchema(config.subgraphs)));
   const validationRules = [queryLimitsRule(config.server)];
   app.setErrorHandler(handleRequestError);
   // First of all, before the body is even read: callers over their budget cost nothing more (http/rate-limit.ts).
@@ -191,6 +194,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   }
 
   registerSubscriptions(app, services, runtime, { schema, rules: validationRules });
+  registerExplain(app, '/graphql'); // extensions.mosaic.plan for administrators who send x-mosaic-explain: 1
   app.get('/healthz', async () => ({ status: 'ok', runtime }));
   app.get('/readyz', async (_, reply) => {
     const result = await readiness(services);

@@ -15,6 +15,7 @@ import {
   type MetricLoaders,
 } from '../datasources/index.ts';
 import type { GraphContext } from '../resolvers/context.ts';
+import { explainFor } from './explain.ts';
 
 export interface RequestContext extends GraphContext {
   services: Services;
@@ -50,6 +51,7 @@ export async function createContext(
     try {
       callerOrNull = await services.keystone.validate(upstream, token);
       upstream.shareScope = tenantScope(callerOrNull);
+      upstream.trace = explainFor(headers, callerOrNull); // administrators only (server/explain.ts)
     } catch (err) {
       authError =
         err instanceof MosaicError && err.code !== 'UNAUTHENTICATED'
@@ -73,7 +75,7 @@ export async function createContext(
       if (!loaders) {
         const caller = ctx.caller;
         const { config, hints } = services;
-        loaders = createLoaders(createSources(upstream, caller, config), { caller, config, scheduler, hints });
+        loaders = createLoaders(createSources(upstream, caller, config), { caller, config, scheduler, hints, upstream });
       }
       return loaders;
     },

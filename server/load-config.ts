@@ -1,8 +1,11 @@
-// Reads Mosaic's configuration once at start-up: mosaic.config.yaml (or --config), then the environment, then
-// command-line overrides, and hands the merged object to core/config.ts's validator.
+// Reads Mosaic's configuration once at start-up and hands the merged object to core/config.ts's validator. Each
+// source overrides the one before: mosaic.config.yaml (or --config) < clouds.yaml (the OS_CLOUD entry) and the
+// OS_* variables, as the OpenStack CLI reads them (openstack-config.ts) < the MOSAIC_* variables < command-line
+// overrides.
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { ConfigError, isObject, validateConfig, type MosaicConfig } from '../core/config.ts';
+import { openStackConfig } from './openstack-config.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -35,7 +38,7 @@ export function applyEnv(raw: Raw, env: NodeJS.ProcessEnv = process.env): Raw {
   return out;
 }
 
-/** Reads the file (when present), applies the environment and the overrides, and validates. */
+/** Reads the file (when present), applies clouds.yaml and OS_*, the MOSAIC_* environment and the overrides, and validates. */
 export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env, overrides: Raw = {}): MosaicConfig {
   const file = path ?? (fs.existsSync('mosaic.config.yaml') ? 'mosaic.config.yaml' : undefined);
   let raw: Raw = {};
@@ -48,6 +51,9 @@ export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env, 
     }
     if (parsed !== null && parsed !== undefined && !isObject(parsed)) throw new ConfigError(`config: ${file} must hold a mapping`);
     raw = (parsed as Raw) ?? {};
+  }
+  for (const [sec, value] of Object.entries(openStackConfig(env))) {
+    raw[sec] = { ...(isObject(raw[sec]) ? raw[sec] : {}), ...(value as Raw) };
   }
   const merged = applyEnv(raw, env);
   for (const [sec, value] of Object.entries(overrides)) {

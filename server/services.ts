@@ -45,7 +45,7 @@ export function createServices(config: MosaicConfig, metering: MeteringReader | 
   const operations = Operations.connect(stack, keystone);
   operations?.start();
   // The cloud's notifications from RabbitMQ when events.amqpUrl is set: they finish operations and feed subscriptions.
-  const events = createEventHub(config, operations, store);
+  const events = createEventHub(config, operations, store, stack);
   return {
     config,
     stack,

@@ -3,6 +3,7 @@
 // Used by `npm run cloud`, `mosaic demo`, the tests (ports 0) and the benchmark.
 import { buildCloud, DEMO_SERVICE_USER, type BuildCloudOptions } from './seed/build-cloud.ts';
 import type { Cloud } from './seed/types.ts';
+import { addPartialRecords, type PartialRecordIds } from './seed/partial-records.ts';
 import type { Emulator, Faults } from './emulator/emulator-server.ts';
 import { createKeystone } from './keystone/keystone.ts';
 import { createNova } from './nova/nova.ts';
@@ -44,6 +45,10 @@ export interface DemoCloudOptions extends BuildCloudOptions {
   notifyExchangePrefix?: string;
   /** Start the billing subgraph (subgraphs/billing/) on this MongoDB database, seeded from the cloud; off when absent. */
   billing?: DemoBillingOptions;
+  /** Zones whose Nova cell is down: from microversion 2.69 Nova returns their servers as minimal records. Default: none. */
+  downCell?: string[];
+  /** Add the records real clouds hold and the seed does not (subgraphs/seed/partial-records.ts). Default: off. */
+  partialRecords?: boolean;
 }
 
 export interface DemoBillingOptions {
@@ -66,6 +71,8 @@ export interface DemoCloud {
   legacyApiKey: string;
   /** The notification publisher, when notifyAmqpUrl was given. */
   notifier: AmqpNotifier | null;
+  /** The records the partialRecords option added, or null. */
+  partialRecords: PartialRecordIds | null;
   /** The billing subgraph, once started (the `billing` option, or startBilling()); closed with the cloud. */
   readonly billing: BillingServer | null;
   startBilling(options: DemoBillingOptions): Promise<BillingServer>;
@@ -79,6 +86,8 @@ export interface DemoCloud {
 
 export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<DemoCloud> {
   const cloud = buildCloud(options);
+  if (options.downCell?.length) cloud.downCellZones = new Set(options.downCell);
+  const partialRecords = options.partialRecords ? addPartialRecords(cloud) : null;
   const notifier = options.notifyAmqpUrl ? await AmqpNotifier.connect(options.notifyAmqpUrl, options.notifyExchangePrefix) : null;
   if (notifier) attachNotifier(cloud, notifier);
   const emulators: Record<ServiceName, Emulator> = {
@@ -126,6 +135,7 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
     legacyUrl: urls.legacy,
     legacyApiKey: cloud.legacyApiKey,
     notifier,
+    partialRecords,
     keystoneServiceUser: DEMO_SERVICE_USER.name,
     keystoneServicePassword: DEMO_SERVICE_USER.password,
     setFaults: (service, faults) => void emulators[service].setFaults(faults),

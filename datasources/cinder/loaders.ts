@@ -1,9 +1,10 @@
 // Cinder's per-request loaders and their candidate plans. Cinder has no filter for many ids or many servers, so
 // the volumes of a batch of instances come from per-id GETs (the ids Nova lists in each server), the volume
-// lists of the instances' zones, or every volume the caller may list — whichever choose() finds cheapest.
+// lists of the instances' zones, or every volume the caller may list — whichever is expected to finish soonest
+// (planner/cost-model.ts: a few GETs in one parallel round beat an 800 KB list; hundreds of them do not).
 import type { Disk } from '../../core/domain.ts';
 import { groupBy, mapLimit } from '../../core/collections.ts';
-import { choose } from '../planner/choose.ts';
+import { UNKNOWN_LIST_RECORDS } from '../planner/cost-model.ts';
 import type { RequestState } from '../planner/request-state.ts';
 import { CINDER_PAGE_LIMIT, type CinderSource } from './source.ts';
 import type { VolumeRecord } from './map.ts';
@@ -48,16 +49,38 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
     async (instances) => {
       const volumeIds = [...new Set(instances.flatMap((i) => i.volumeIds))];
       const zones = [...new Set(instances.map((i) => i.zoneName ?? ''))];
-      const plan = choose<VolumeRecord[]>([
-        { name: 'per-id', calls: volumeIds.length, run: () => byIds(volumeIds) },
-        { name: 'all-volumes', calls: s.listCalls('cinder:all', CINDER_PAGE_LIMIT), run: allVolumes },
+      const zonePages = zones.includes('')
+        ? [Infinity]
+        : s.has('cinder:all')
+          ? [0]
+          : zones.map((z) => s.listCalls(`cinder:zone:${z}`, CINDER_PAGE_LIMIT));
+      const volumes = await s.choose<VolumeRecord[]>('cinderDisksByInstance', [
         {
+          name: 'per-id',
+          service: 'cinder',
+          kind: 'volume',
+          calls: volumeIds.length,
+          rounds: s.perKeyRounds(volumeIds.length),
+          records: volumeIds.length,
+          run: () => byIds(volumeIds),
+        },
+        {
+          name: 'all-volumes',
+          service: 'cinder',
+          kind: 'volumes',
+          calls: s.listCalls('cinder:all', CINDER_PAGE_LIMIT),
+          rounds: s.listRounds('cinder:all', CINDER_PAGE_LIMIT, true),
+          records: s.listRecords('cinder:all', UNKNOWN_LIST_RECORDS),
+          run: allVolumes,
+        },
+        {
+          // The zones' lists in parallel: as many rounds as the longest zone's pages.
           name: 'zone-lists',
-          calls: zones.includes('')
-            ? Infinity
-            : s.has('cinder:all')
-              ? 0
-              : zones.reduce((sum, z) => sum + s.listCalls(`cinder:zone:${z}`, CINDER_PAGE_LIMIT), 0),
+          service: 'cinder',
+          kind: 'volumes',
+          calls: zonePages.reduce((a, b) => a + b, 0),
+          rounds: Math.max(...zonePages),
+          records: s.has('cinder:all') ? 0 : zones.reduce((sum, z) => sum + s.listRecords(`cinder:zone:${z}`, UNKNOWN_LIST_RECORDS), 0),
           run: async () => {
             const volumes = (await Promise.all(zones.map(zoneVolumes))).flat();
             const found = new Set(volumes.map((v) => v.disk.id));
@@ -66,7 +89,7 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
         },
       ]);
       const byServer = new Map<string, Disk[]>();
-      for (const v of await plan.run()) {
+      for (const v of volumes) {
         for (const a of v.attachedTo) {
           const disk = { ...v.disk, instanceId: a.serverId, device: a.device };
           const list = byServer.get(a.serverId);
@@ -79,12 +102,16 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
     { cacheKeyFn: (i) => i.id },
   );
 
-  /** A volume by id (for node(id)): per-id GETs, or the caller's whole list when that is fewer calls. */
+  /** A volume by id (for node(id)): per-id GETs, or the caller's whole list when that is expected sooner. */
   const volume = s.loader<string, Disk | null>('volume', async (ids) =>
-    choose<(Disk | null | Error)[]>([
+    s.choose<(Disk | null | Error)[]>('volume', [
       {
         name: 'per-id',
+        service: 'cinder',
+        kind: 'volume',
         calls: ids.length,
+        rounds: s.perKeyRounds(ids.length),
+        records: ids.length,
         run: () =>
           mapLimit([...ids], concurrency, (id) =>
             cinder.getVolume(id).then(
@@ -95,13 +122,17 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
       },
       {
         name: 'all-volumes',
+        service: 'cinder',
+        kind: 'volumes',
         calls: s.listCalls('cinder:all', CINDER_PAGE_LIMIT),
+        rounds: s.listRounds('cinder:all', CINDER_PAGE_LIMIT, true),
+        records: s.listRecords('cinder:all', UNKNOWN_LIST_RECORDS),
         run: async () => {
           const all = new Map((await allVolumes()).map((v) => [v.disk.id, v.disk]));
           return ids.map((id) => all.get(id) ?? null);
         },
       },
-    ]).run(),
+    ]),
   );
 
   return { allVolumes, cinderDisksByInstance, volume };

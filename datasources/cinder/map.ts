@@ -1,7 +1,9 @@
 // Cinder JSON → domain. https://docs.openstack.org/api-ref/block-storage/v3/#list-accessible-volumes-with-details
 // `bootable` is the string "true"/"false"; `attachments[]` name the server and device of each attachment; the
-// owning project is `os-vol-tenant-attr:tenant_id` (admin view).
-import type { Disk } from '../../core/domain.ts';
+// owning project is `os-vol-tenant-attr:tenant_id` (admin view). `attachments` holds completed attachments only
+// (cinder/api/v2/views/volumes.py): a volume `attaching` or `reserved` has none yet, one `detaching` still has
+// its own; `host_name` is null for non-admins. `encrypted` and `multiattach` are booleans on every v3 body.
+import type { Disk, DiskAttachment } from '../../core/domain.ts';
 import { parseOpenStackTime } from '../openstack-time.ts';
 
 export interface VolumeRecord {
@@ -12,6 +14,14 @@ export interface VolumeRecord {
 export function toVolume(v: any): VolumeRecord {
   const attachments: any[] = Array.isArray(v.attachments) ? v.attachments : [];
   const first = attachments[0];
+  const all: DiskAttachment[] = attachments
+    .filter((a) => typeof a?.server_id === 'string')
+    .map((a) => ({
+      instanceId: a.server_id,
+      device: a.device ?? null,
+      hostName: a.host_name ?? null,
+      attachedAt: parseOpenStackTime(a.attached_at),
+    }));
   return {
     disk: {
       backend: 'CINDER',
@@ -21,6 +31,9 @@ export function toVolume(v: any): VolumeRecord {
       status: v.status,
       volumeType: v.volume_type ?? null,
       bootable: v.bootable === 'true' || v.bootable === true,
+      encrypted: typeof v.encrypted === 'boolean' ? v.encrypted : null,
+      multiattach: typeof v.multiattach === 'boolean' ? v.multiattach : null,
+      attachments: all,
       device: first?.device ?? null,
       instanceId: first?.server_id ?? null,
       projectId: v['os-vol-tenant-attr:tenant_id'] ?? null,

@@ -4,12 +4,19 @@
 // are capped at osapi_max_limit (1000) with volumes_links rel=next only when a page is full. The endpoint and
 // the `volume 3.X` microversion (the highest of 3.0–3.70 Cinder offers) come from its version document
 // (openstack-source.ts api()), whichever catalog type (block-storage, volumev3, volumev2, volume) carried it.
+// Lists are read in parallel where the microversion allows: from 3.45 the first page asks `with_count=true` and
+// the response's `count` says how many pages follow, which are then fetched at once by `offset`
+// (https://docs.openstack.org/api-ref/block-storage/v3/#list-accessible-volumes-with-details); below 3.45 the
+// pages follow each other by marker. Each page is mapped as it arrives and waits for the Cinder list gate
+// (http/pagination.ts listGate).
 import { OpenStackSource } from '../openstack-source.ts';
 import { garbled } from '../http/status-error.ts';
-import { collectMarkerPages, hasNextLink, queryString, withQuery } from '../http/pagination.ts';
+import { LIST_PAGES_IN_FLIGHT, collectMarkerPages, collectOffsetPages, hasNextLink, listGate, queryString, withQuery } from '../http/pagination.ts';
 import { toVolume, type VolumeRecord } from './map.ts';
 
 export const CINDER_PAGE_LIMIT = 1000;
+/** The microversion from which a volume list answers `count` when asked `with_count=true`. */
+export const WITH_COUNT_MINOR = 45;
 
 export class CinderSource extends OpenStackSource {
   /** GET /volumes/detail: every volume the caller may list: all projects for an admin, its own project otherwise. */
@@ -17,12 +24,31 @@ export class CinderSource extends OpenStackSource {
     const params = { ...(this.caller.isAdmin ? { all_tenants: '1' } : {}), ...filters };
     const api = await this.api('cinder');
     const base = `${api.base}/volumes/detail`;
-    const raw = await collectMarkerPages<any>(async (marker) => {
-      const res = await this.getList(api, withQuery(base, queryString({ ...params, limit: CINDER_PAGE_LIMIT, marker })));
-      if (!Array.isArray(res.body?.volumes)) throw garbled('cinder', 'volumes/detail without volumes');
-      return { items: res.body.volumes, hasNext: hasNextLink(res.body.volumes_links) };
-    });
-    return raw.map(toVolume);
+    const gate = listGate('cinder');
+    /** One page, mapped before the next is asked for; the raw array goes out of scope here. */
+    const page = (query: Record<string, string | number | undefined>) =>
+      gate.run(async () => {
+        const res = await this.getList(api, withQuery(base, queryString({ ...params, limit: CINDER_PAGE_LIMIT, ...query })));
+        const raw: unknown = res.body?.volumes;
+        if (!Array.isArray(raw)) throw garbled('cinder', 'volumes/detail without volumes');
+        const count: unknown = res.body.count;
+        return { items: raw.map(toVolume), hasNext: hasNextLink(res.body.volumes_links), total: typeof count === 'number' ? count : undefined };
+      });
+    const minor = api.microversion && api.microversion.major === 3 ? api.microversion.minor : 0;
+    if (minor >= WITH_COUNT_MINOR) {
+      const all = await collectOffsetPages(
+        (offset) => page(offset === 0 ? { with_count: 'true' } : { offset }),
+        CINDER_PAGE_LIMIT,
+        LIST_PAGES_IN_FLIGHT,
+        (v) => v.disk.id,
+      );
+      if (all) return all;
+    }
+    return collectMarkerPages(
+      (marker) => page({ marker }),
+      undefined,
+      (v) => v.disk.id,
+    );
   }
 
   /** GET /volumes/{id}: one volume, or null when Cinder does not know it (or the caller may not see it). */

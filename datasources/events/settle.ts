@@ -53,5 +53,11 @@ export function settleBy(event: DomainEvent, op: OperationRecord): (Progress & {
       return event.kind === 'disk.deleted' ? done() : null;
     case 'DELETE_HOST':
       return event.kind === 'host.deleted' ? done() : null;
+    case 'ALLOCATE_FLOATING_IP':
+    case 'ASSOCIATE_FLOATING_IP':
+    case 'DISASSOCIATE_FLOATING_IP':
+    case 'RELEASE_FLOATING_IP':
+      // Neutron answers these synchronously: they are final before any notification could say so.
+      return null;
   }
 }

@@ -3,7 +3,7 @@
 //  - operationUpdates: the operation now, then each new status once, in order, until it is final. Woken by the
 //    tracker's changes (operation-changes.ts, any replica) and, as the fallback when a wake-up is lost (Redis
 //    down, another replica's tracker), by re-reading it every second.
-//  - domainEvents: every hub event `accept` lets through, as it arrives.
+//  - domainEvents: every hub event `accept` lets through, as it arrives (from the bus, or the changes-since poller).
 import { MosaicError } from '../../core/errors.ts';
 import { FINAL, type OperationRecord } from '../operations/types.ts';
 import type { EventHub } from './event-hub.ts';
@@ -67,10 +67,14 @@ export function operationUpdates(
   return out.iterator;
 }
 
-export function domainEvents(hub: EventHub, accept: (e: DomainEvent) => boolean): AsyncIterableIterator<DomainEvent> {
+/** `onClose` runs once when the subscriber leaves (releasing what it held: the changes-since poller's count). */
+export function domainEvents(hub: EventHub, accept: (e: DomainEvent) => boolean, onClose: () => void = () => {}): AsyncIterableIterator<DomainEvent> {
   const unsubscribe = hub.subscribe((e) => {
     if (accept(e)) out.push(e);
   });
-  const out = pushIterator<DomainEvent>(unsubscribe);
+  const out = pushIterator<DomainEvent>(() => {
+    unsubscribe();
+    onClose();
+  });
   return out.iterator;
 }

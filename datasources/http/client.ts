@@ -6,7 +6,9 @@
 // - maps transport failures, upstream statuses and garbled bodies to the error table (http/status-error.ts),
 // - refuses calls to an upstream whose circuit breaker is open (http/breaker.ts),
 // - publishes every upstream call and cache lookup on the core/diagnostics.ts channels, for logs, metrics and
-//   traces to subscribe to (building nothing when nobody listens).
+//   traces to subscribe to (building nothing when nobody listens),
+// - feeds every answered call's time, size and record count to the long-lived UpstreamStats the planner prices
+//   plans with (planner/upstream-stats.ts), and to the request's plan trace when an administrator asked for explain.
 import http from 'node:http';
 import https from 'node:https';
 import got, { type Got, type Method } from 'got';
@@ -20,12 +22,16 @@ import { InflightGets } from './coalesce.ts';
 import { RETRY_ERROR_CODES, RETRY_METHODS, RETRY_STATUS_CODES, retryDelayMs, retryLimit } from './retry-policy.ts';
 import { statusError, transportError, upstreamRequestId } from './status-error.ts';
 import { ApiVersions } from '../discovery/api-versions.ts';
+import { UpstreamStats } from '../planner/upstream-stats.ts';
+import type { PlanTrace } from '../planner/plan-trace.ts';
 
 export interface UpstreamResponse<T = any> {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: T;
   requestId?: string;
+  /** Size of the body as received. */
+  bytes?: number;
 }
 
 export interface RequestSpec {
@@ -46,6 +52,8 @@ export interface HttpStack {
   breakers: Breakers;
   /** Each OpenStack endpoint root's version document, read once (datasources/discovery/api-versions.ts). */
   versions: ApiVersions;
+  /** Round trips, transfer and parse costs and record sizes learned per upstream, for the planner's cost model. */
+  stats: UpstreamStats;
   close(): void;
 }
 
@@ -66,6 +74,7 @@ export function createHttpStack(config: MosaicConfig): HttpStack {
     inflight: new InflightGets(),
     breakers: new Breakers(config.breaker),
     versions: new ApiVersions(config.keystone.region, config.keystone.interface),
+    stats: new UpstreamStats(),
     close() {
       agent.http.destroy();
       agent.https.destroy();
@@ -83,6 +92,8 @@ export class UpstreamClient {
   shareScope: string | null = null;
   /** Upstream calls this request has sent (memoised and shared GETs are not sent again, so they do not count). */
   private sent = 0;
+  /** Set for an administrator's `x-mosaic-explain: 1` request (server/explain.ts): every call is reported to it. */
+  trace: PlanTrace | null = null;
 
   constructor(
     private readonly stack: HttpStack,
@@ -94,6 +105,16 @@ export class UpstreamClient {
   /** The long-lived version documents of the OpenStack endpoints (the sources' API and microversion choice). */
   get versions(): ApiVersions {
     return this.stack.versions;
+  }
+
+  /** Upstream calls this request may still send under server.maxUpstreamCalls (a plan needing more cannot finish). */
+  get remainingCalls(): number {
+    return this.stack.config.server.maxUpstreamCalls - this.sent;
+  }
+
+  /** The long-lived upstream timings and sizes the planner prices plans with. */
+  get stats(): UpstreamStats {
+    return this.stack.stats;
   }
 
   /** A GET, fetched at most once per request for the same service, URL and credentials. */
@@ -144,6 +165,10 @@ export class UpstreamClient {
         : undefined;
     let outcome: Outcome = 'ignored';
     let started = 0;
+    const trace = this.trace;
+    let traced: UpstreamResponse<T> | undefined;
+    const tracedFrom = trace ? performance.now() : 0;
+    trace?.callStarted(service);
     if (call) {
       // Subscribers run inside publish() and may add headers (traceparent) to `headers`, which is what is sent.
       if (channels.upstreamStart.hasSubscribers) channels.upstreamStart.publish(call);
@@ -152,6 +177,7 @@ export class UpstreamClient {
     try {
       const response = await this.exchange<T>(service, spec, method, headers, abortable, breaker, call);
       outcome = 'ok';
+      traced = response;
       return response;
     } catch (err) {
       outcome = outcomeOf(err, abortable && this.signal?.aborted === true);
@@ -159,6 +185,7 @@ export class UpstreamClient {
       throw err;
     } finally {
       if (breaker) breaker.leave(admission, outcome);
+      trace?.callEnded(service, performance.now() - tracedFrom, traced?.bytes ?? 0);
       if (call) {
         call.durationMs = performance.now() - started;
         if (channels.upstreamEnd.hasSubscribers) channels.upstreamEnd.publish(call);
@@ -178,6 +205,7 @@ export class UpstreamClient {
   ): Promise<UpstreamResponse<T>> {
     const settings = this.stack.config.upstreams[service];
     let response;
+    const sentAt = performance.now();
     try {
       response = await this.stack.got(spec.url, {
         method,
@@ -195,10 +223,12 @@ export class UpstreamClient {
     } catch (err) {
       throw transportError(service, err);
     }
+    const arrivedMs = performance.now() - sentAt;
     const status = response.statusCode;
+    const bytes = response.rawBody?.length ?? Buffer.byteLength(response.body as string);
     if (call) {
       call.status = status;
-      call.bytes = response.rawBody?.length ?? Buffer.byteLength(response.body as string);
+      call.bytes = bytes;
     }
     const requestId = upstreamRequestId(response.headers);
     const text = response.body as string;
@@ -206,7 +236,9 @@ export class UpstreamClient {
     const contentType = String(response.headers['content-type'] ?? '');
     if (text.length > 0 && (contentType.includes('json') || /^\s*[[{]/.test(text))) {
       try {
+        const parseFrom = performance.now();
         body = JSON.parse(text);
+        this.stack.stats.observeParse(performance.now() - parseFrom, bytes);
       } catch (err) {
         throw new MosaicError(
           'MOSAIC_ERR_UPSTREAM_GARBLED',
@@ -218,7 +250,9 @@ export class UpstreamClient {
     } else if (text.length > 0) {
       body = text;
     }
-    if ((status >= 200 && status < 300) || spec.accept?.includes(status)) return { status, headers: response.headers, body: body as T, requestId };
+    this.stack.stats.observe(service, arrivedMs, bytes, status < 300 ? body : null);
+    if ((status >= 200 && status < 300) || spec.accept?.includes(status))
+      return { status, headers: response.headers, body: body as T, requestId, bytes };
     throw statusError(service, status, body, requestId);
   }
 }

@@ -1,8 +1,20 @@
-// Following upstream pagination to the end. OpenStack lists are marker-paged: Nova and Cinder send
-// `*_links: [{rel: "next", href}]` only when a page is full (https://docs.openstack.org/api-guide/compute/paginated_collections.html),
-// Glance sends a `next` relative to the endpoint root that may lead to a last, empty page. We rebuild each next
-// URL from our own base URL and the last item's id rather than trusting the href's host, which a proxy in
-// front of the service may have written wrong.
+// Following upstream pagination to the end, in parallel wherever the upstream allows (DESIGN.md "Batching: the
+// rules"). OpenStack lists are marker-paged: Nova and Cinder send `*_links: [{rel: "next", href}]` only when a
+// page is full (https://docs.openstack.org/api-guide/compute/paginated_collections.html), Glance sends a `next`
+// relative to the endpoint root that may lead to a last, empty page. We rebuild each next URL from our own base
+// URL and the last item's id rather than trusting the href's host, which a proxy in front of the service may
+// have written wrong. A marker chain is sequential by nature, so it is the last resort:
+//  - offset pages (Cinder with `with_count` from 3.45, the legacy controller's `{items, total}`): the first page
+//    says how many there are, the others are fetched at once (collectOffsetPages);
+//  - disjoint scopes (Nova's availability zones, nova/source.ts): one marker chain per scope, side by side.
+// Memory: every page is mapped to domain records as it arrives (the `fetchPage` callbacks return mapped items),
+// so the sources keep no raw page array past its own mapping (the request's URL memo in http/client.ts still
+// holds each response until the request ends: that is what lets it answer a repeated URL); and at most LIST_PAGES_IN_FLIGHT pages of big lists (Nova
+// and Cinder lists of up to 1000 records, ~1–2 MB of JSON each) are in flight per upstream in the whole process
+// (listGate: a long-lived semaphore per service, shared by every request), which bounds the raw JSON being
+// received and parsed at once however many wide queries run.
+
+import { mapLimit } from '../../core/collections.ts';
 
 export interface Page<T> {
   items: T[];
@@ -29,21 +41,101 @@ export const hasNextLink = (links: unknown): boolean => Array.isArray(links) && 
 
 /**
  * Fetches marker pages until the upstream says there is no next one. `fetchPage` gets the marker of the last
- * item so far (undefined for the first page).
+ * item so far (`start` for the first page, undefined by default) and returns that page already mapped.
  */
-export async function collectMarkerPages<T extends { id: string }>(
+export async function collectMarkerPages<T>(
   fetchPage: (marker: string | undefined) => Promise<Page<T>>,
   maxPages = 1000,
+  markerOf: (item: T) => string = (item) => (item as { id: string }).id,
+  start?: string,
 ): Promise<T[]> {
   const all: T[] = [];
-  let marker: string | undefined;
+  let marker = start;
   for (let i = 0; i < maxPages; i++) {
     const page = await fetchPage(marker);
-    all.push(...page.items);
+    for (const item of page.items) all.push(item);
     if (!page.hasNext || page.items.length === 0) return all;
-    marker = page.items[page.items.length - 1].id;
+    marker = markerOf(page.items[page.items.length - 1]);
   }
   return all;
+}
+
+/** One offset page, mapped; `total` is what the upstream says the whole list holds (the first page must say). */
+export interface OffsetPage<T> {
+  items: T[];
+  total?: number;
+}
+
+/**
+ * Fetches offset pages in parallel: the first page (which reports the total), then every other page at once,
+ * at most `concurrency` in flight, laid out in offset order — the same records in the same order as following
+ * the pages one by one. Returns null when the first page reports no total (the caller falls back to a marker
+ * chain). The total is trusted: a record created while the pages are read lands at the head of a newest-first
+ * list, where a marker chain would miss it too; one that moved across a page boundary meanwhile is dropped the
+ * second time (`keyOf`).
+ */
+export async function collectOffsetPages<T>(
+  fetchPage: (offset: number) => Promise<OffsetPage<T>>,
+  pageSize: number,
+  concurrency: number,
+  keyOf: (item: T) => string | number,
+  maxPages = 1000,
+): Promise<T[] | null> {
+  const first = await fetchPage(0);
+  if (first.total === undefined) return null;
+  const offsets: number[] = [];
+  for (let offset = pageSize; offset < first.total && offsets.length < maxPages - 1; offset += pageSize) offsets.push(offset);
+  if (first.items.length < pageSize) offsets.length = 0;
+  const pages = [first.items, ...(await mapLimit(offsets, concurrency, async (offset) => (await fetchPage(offset)).items))];
+  const seen = new Set<string | number>();
+  const all: T[] = [];
+  for (const page of pages) {
+    for (const item of page) {
+      const key = keyOf(item);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      all.push(item);
+    }
+  }
+  return all;
+}
+
+/** Pages of big lists in flight per upstream service, for the whole process (see the header). */
+export const LIST_PAGES_IN_FLIGHT = 8;
+
+/** A counting semaphore: at most `limit` runs at once, the others wait in arrival order. */
+export class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      // The permit passes straight to the next waiter, so `active` counts it without a gap a newcomer could take.
+      if (next) next();
+      else this.active--;
+    }
+  }
+
+  /** Runs holding a permit or waiting for one (tests and metrics). */
+  get load(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting.length };
+  }
+}
+
+const gates = new Map<string, Gate>();
+
+/** The long-lived gate for big list pages of `service` (one per service per process). */
+export function listGate(service: string): Gate {
+  let gate = gates.get(service);
+  if (!gate) gates.set(service, (gate = new Gate(LIST_PAGES_IN_FLIGHT)));
+  return gate;
 }
 
 /** Splits keys into chunks whose joined query stays under `maxBytes` (a URL of ~4 KB passes every proxy). */

@@ -1,14 +1,18 @@
 // The legacy region controller's calls: zones, hosts (the CMDB), storage pools and legacy disks. Every reply is
 // HTTP 200 `{"ret", "msg", "data"}` — errors included — unless the web server in front fails (502/504 with an
-// HTML body); offset pagination with limit ≤ 100; `ids=` and `instance_uuids=` lists of at most 50. The gateway
+// HTML body); offset pagination with limit ≤ 100 and `{items, total}` (so pages after the first are fetched in
+// parallel); `ids=` and `instance_uuids=` lists of at most 50. The gateway
 // holds the service key, so the gateway, not this service, decides who sees what.
 import type { UpstreamClient } from '../http/client.ts';
 import type { Disk, Host, Zone } from '../../core/domain.ts';
 import { MosaicError } from '../../core/errors.ts';
+import { collectOffsetPages } from '../http/pagination.ts';
 import { toHost, toLegacyDisk, toStoragePool, toZone, type StoragePool } from './map.ts';
 
 export const LEGACY_PAGE_LIMIT = 100;
 export const LEGACY_MAX_IDS = 50;
+/** Host pages of one zone fetched at once (pages of 100 hosts are small: no process-wide gate). */
+export const LEGACY_PAGES_IN_FLIGHT = 8;
 
 export class RegionControllerSource {
   constructor(
@@ -38,14 +42,24 @@ export class RegionControllerSource {
     return ((await this.call('/zones')).items as any[]).map(toZone);
   }
 
-  /** Every host of a zone, offset pages of 100 followed to `total`. */
+  /**
+   * Every host of a zone: the first offset page of 100 reports `total`, the other pages are then fetched at once
+   * (http/pagination.ts collectOffsetPages), in offset order. A zone that is gone (404001) has no hosts.
+   */
   async hostsOfZone(zoneId: number): Promise<Host[]> {
-    const hosts: Host[] = [];
-    for (let offset = 0; ; offset += LEGACY_PAGE_LIMIT) {
+    const page = async (offset: number) => {
       const data = await this.call(`/zones/${zoneId}/hosts?offset=${offset}&limit=${LEGACY_PAGE_LIMIT}`, true);
-      if (!data) return hosts;
-      hosts.push(...(data.items as any[]).map(toHost));
-      if (data.items.length < LEGACY_PAGE_LIMIT || hosts.length >= data.total) return hosts;
+      if (!data) return { items: [], total: 0 };
+      return { items: (data.items as any[]).map(toHost), total: typeof data.total === 'number' ? data.total : undefined };
+    };
+    const hosts = await collectOffsetPages(page, LEGACY_PAGE_LIMIT, LEGACY_PAGES_IN_FLIGHT, (h) => h.id);
+    if (hosts) return hosts;
+    // A page without its total: follow the pages one by one until a short one.
+    const all: Host[] = [];
+    for (let offset = 0; ; offset += LEGACY_PAGE_LIMIT) {
+      const { items } = await page(offset);
+      all.push(...items);
+      if (items.length < LEGACY_PAGE_LIMIT) return all;
     }
   }
 

@@ -1,10 +1,10 @@
 // Neutron's per-request loaders. Repeated filters are OR, so ports by device and floating IPs by address are
-// chunked under the URL budget; Neutron does not page by default, so the wide list is a single call and wins
-// as soon as the chunks would be more than one.
+// chunked under the URL budget (the chunks run in parallel: one round); Neutron does not page by default, so the
+// wide list is a single call, chosen when its extra records cost less than the chunks' extra calls.
 import type { FloatingIp, Port } from '../../core/domain.ts';
 import { groupBy } from '../../core/collections.ts';
 import { chunkByUrlBytes } from '../http/pagination.ts';
-import { choose } from '../planner/choose.ts';
+import { UNKNOWN_LIST_RECORDS } from '../planner/cost-model.ts';
 import { perChunk } from '../planner/per-chunk.ts';
 import type { RequestState } from '../planner/request-state.ts';
 import type { NeutronSource } from './source.ts';
@@ -20,26 +20,43 @@ export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
   /** Chunks of `values` for repeated `key=value` filters on a collection, each URL under the budget. */
   const chunksOf = async (values: string[], collection: 'ports' | 'floatingips', key: string) =>
     chunkByUrlBytes(values, (await neutron.urlFor(collection)).length, (v) => key.length + 2 + encodeURIComponent(v).length, maxUrlBytes);
-  const allPorts = () => s.once('neutron:ports', () => neutron.portsByDevice());
-  const allFloatingIps = () => s.once('neutron:fips', () => neutron.floatingIpsByPort());
+  const learned =
+    <T>(key: string, fetch: () => Promise<T[]>) =>
+    () =>
+      s.once(key, async () => {
+        const list = await fetch();
+        s.learn(key, list.length);
+        return list;
+      });
+  const allPorts = learned('neutron:ports', () => neutron.portsByDevice());
+  const allFloatingIps = learned('neutron:fips', () => neutron.floatingIpsByPort());
 
   const portsByInstance = s.loader<string, Port[]>('portsByInstance', async (instanceIds) => {
     const chunks = await chunksOf([...instanceIds], 'ports', 'device_id');
-    return choose<(Port[] | Error)[]>([
+    return s.choose<(Port[] | Error)[]>('portsByInstance', [
       {
+        // About one port per instance.
         name: 'device-chunks',
+        service: 'neutron',
+        kind: 'ports',
         calls: chunks.length,
+        rounds: 1,
+        records: instanceIds.length,
         run: () => perChunk(instanceIds, chunks, async (c) => groupBy(await neutron.portsByDevice(c), (p) => p.deviceId), []),
       },
       {
         name: 'all-ports',
+        service: 'neutron',
+        kind: 'ports',
         calls: s.has('neutron:ports') ? 0 : 1,
+        rounds: s.has('neutron:ports') ? 0 : 1,
+        records: s.listRecords('neutron:ports', UNKNOWN_LIST_RECORDS),
         run: async () => {
           const byDevice = groupBy(await allPorts(), (p) => p.deviceId);
           return instanceIds.map((id) => byDevice.get(id) ?? []);
         },
       },
-    ]).run();
+    ]);
   });
 
   /**
@@ -54,14 +71,26 @@ export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
       const addresses = [...new Set(instances.flatMap((i) => i.floatingAddresses))];
       if (addresses.length === 0) return instances.map(() => []);
       const chunks = await chunksOf(addresses, 'floatingips', 'floating_ip_address');
-      const fips = await choose<FloatingIp[]>([
+      const fips = await s.choose<FloatingIp[]>('floatingIpsByInstance', [
         {
           name: 'address-chunks',
+          service: 'neutron',
+          kind: 'floatingips',
           calls: chunks.length,
+          rounds: 1,
+          records: addresses.length,
           run: async () => (await Promise.all(chunks.map((c) => neutron.floatingIpsByAddress(c)))).flat(),
         },
-        { name: 'all-floating-ips', calls: s.has('neutron:fips') ? 0 : 1, run: allFloatingIps },
-      ]).run();
+        {
+          name: 'all-floating-ips',
+          service: 'neutron',
+          kind: 'floatingips',
+          calls: s.has('neutron:fips') ? 0 : 1,
+          rounds: s.has('neutron:fips') ? 0 : 1,
+          records: s.listRecords('neutron:fips', UNKNOWN_LIST_RECORDS),
+          run: allFloatingIps,
+        },
+      ]);
       if (fips.every((f) => f.deviceId !== undefined)) {
         const byDevice = groupBy(
           fips.filter((f) => f.deviceId),

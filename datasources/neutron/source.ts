@@ -10,14 +10,14 @@ import type { FloatingIp, Port } from '../../core/domain.ts';
 import { toFloatingIp, toPort } from './map.ts';
 
 export class NeutronSource extends OpenStackSource {
-  /** A list endpoint with filters, following `<collection>_links` if the deployment paginates. */
-  private list(collection: 'ports' | 'floatingips', filters: Record<string, string[] | string | undefined>): Promise<any[]> {
-    return collectMarkerPages<any>(async (marker) => {
+  /** A list endpoint with filters, following `<collection>_links` if the deployment paginates; each page mapped as it arrives. */
+  private list<T>(collection: 'ports' | 'floatingips', filters: Record<string, string[] | string | undefined>, map: (raw: any) => T): Promise<T[]> {
+    return collectMarkerPages(async (marker) => {
       const api = await this.api('neutron');
       const res = await this.getList(api, withQuery(`${api.base}/${collection}`, queryString({ ...filters, marker })));
       const page = res.body?.[collection];
       if (!Array.isArray(page)) throw garbled('neutron', `${collection} list without ${collection}`);
-      return { items: page, hasNext: hasNextLink(res.body[`${collection}_links`]) };
+      return { items: page.map(map), hasNext: hasNextLink(res.body[`${collection}_links`]) };
     });
   }
 
@@ -27,22 +27,22 @@ export class NeutronSource extends OpenStackSource {
   }
 
   async portsByDevice(deviceIds?: string[]): Promise<Port[]> {
-    return (await this.list('ports', { device_id: deviceIds })).map(toPort);
+    return this.list('ports', { device_id: deviceIds }, toPort);
   }
 
   async portsByIds(ids: string[]): Promise<Port[]> {
-    return (await this.list('ports', { id: ids })).map(toPort);
+    return this.list('ports', { id: ids }, toPort);
   }
 
   async floatingIpsByIds(ids: string[]): Promise<FloatingIp[]> {
-    return (await this.list('floatingips', { id: ids })).map(toFloatingIp);
+    return this.list('floatingips', { id: ids }, toFloatingIp);
   }
 
   async floatingIpsByAddress(addresses: string[]): Promise<FloatingIp[]> {
-    return (await this.list('floatingips', { floating_ip_address: addresses })).map(toFloatingIp);
+    return this.list('floatingips', { floating_ip_address: addresses }, toFloatingIp);
   }
 
   async floatingIpsByPort(portIds?: string[]): Promise<FloatingIp[]> {
-    return (await this.list('floatingips', { port_id: portIds })).map(toFloatingIp);
+    return this.list('floatingips', { port_id: portIds }, toFloatingIp);
   }
 }

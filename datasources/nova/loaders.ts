@@ -1,10 +1,10 @@
 // Nova's per-request loaders and their candidate plans. Nova has no multi-id or multi-host filter, so a batch of
 // hosts is answered by per-host lists, the hosts' zone lists or the one all-tenants list, and a batch of ids by
-// per-id GETs or the caller's whole list — whichever choose() finds cheapest. Every server any list returns is
-// kept for the request, so a later lookup by id is free.
+// per-id GETs or the caller's whole list — whichever is expected to finish soonest (planner/cost-model.ts). Every
+// server any list returns is kept for the request, so a later lookup by id is free.
 import type { Flavor, Instance } from '../../core/domain.ts';
 import { groupBy, mapLimit } from '../../core/collections.ts';
-import { choose } from '../planner/choose.ts';
+import { UNKNOWN_LIST_RECORDS } from '../planner/cost-model.ts';
 import type { RequestState } from '../planner/request-state.ts';
 import { NOVA_PAGE_LIMIT, type NovaSource, type ServerFilters } from './source.ts';
 
@@ -70,43 +70,62 @@ export function novaLoaders(nova: NovaSource, s: RequestState) {
       };
       let knownZoneTotal = 0;
       for (const z of zonesAsked) knownZoneTotal += s.known(`nova:zone:${z}`) ?? 0;
-      const plan = choose<(Instance[] | Error)[]>([
+      const zonePages = s.has('nova:all') ? [0] : zones.map((z) => s.listCalls(`nova:zone:${z}`, NOVA_PAGE_LIMIT));
+      const zoneRecords = s.has('nova:all') ? 0 : zones.reduce((sum, z) => sum + s.listRecords(`nova:zone:${z}`, UNKNOWN_LIST_RECORDS), 0);
+      const allPages = s.listCalls('nova:all', NOVA_PAGE_LIMIT, knownZoneTotal);
+      return s.choose<(Instance[] | Error)[]>('instancesByHost', [
         {
+          // The hosts' servers are a part of their zones': at most the zones' records, ~20 a host when unknown.
           name: 'per-host',
+          service: 'nova',
+          kind: 'servers',
           calls: keys.length,
+          rounds: s.perKeyRounds(keys.length),
+          records: Math.min(zoneRecords || Infinity, keys.length * 20),
           run: () =>
-            Promise.all(
-              keys.map((k) =>
-                s
-                  .once(`nova:host:${k.hostname}`, async () => remember(await nova.listServers({ all_tenants: '1', host: k.hostname })))
-                  .catch((e: Error) => e),
-              ),
+            mapLimit(keys, concurrency, (k) =>
+              s
+                .once(`nova:host:${k.hostname}`, async () => remember(await nova.listServers({ all_tenants: '1', host: k.hostname })))
+                .catch((e: Error) => e),
             ),
         },
         {
+          // The zones' lists in parallel: as many rounds as the longest zone's pages.
           name: 'zone-lists',
-          calls: s.has('nova:all') ? 0 : zones.reduce((sum, z) => sum + s.listCalls(`nova:zone:${z}`, NOVA_PAGE_LIMIT), 0),
+          service: 'nova',
+          kind: 'servers',
+          calls: zonePages.reduce((a, b) => a + b, 0),
+          rounds: Math.max(...zonePages),
+          records: zoneRecords,
           run: () => grouped(zoneServers),
         },
         {
           name: 'all-tenants',
-          calls: s.listCalls('nova:all', NOVA_PAGE_LIMIT, knownZoneTotal),
+          service: 'nova',
+          kind: 'servers',
+          calls: allPages,
+          rounds: allPages,
+          records: s.listRecords('nova:all', knownZoneTotal || UNKNOWN_LIST_RECORDS),
           run: () => grouped((z) => allServers().then(inZone(z))),
         },
       ]);
-      return plan.run();
     },
     { cacheKeyFn: (k) => `${k.zoneName}\u0000${k.hostname}` },
   );
 
-  /** One server by id: per-id GETs, or the caller's whole list when that is fewer calls. */
+  /** One server by id: per-id GETs, or the caller's whole list when that is expected sooner. */
   const instance = s.loader<string, Instance | null>('instance', async (ids) => {
     const unseen = ids.filter((id) => !known.has(id));
     if (unseen.length === 0) return ids.map((id) => known.get(id) ?? null);
-    const plan = choose<(Instance | null | Error)[]>([
+    const allPages = s.listCalls('nova:all', NOVA_PAGE_LIMIT);
+    return s.choose<(Instance | null | Error)[]>('instance', [
       {
         name: 'per-id',
+        service: 'nova',
+        kind: 'server',
         calls: unseen.length,
+        rounds: s.perKeyRounds(unseen.length),
+        records: unseen.length,
         run: async () => {
           const found = await mapLimit(unseen, concurrency, (id) => nova.getServer(id).catch((e: Error) => e));
           const errors = new Map<string, Error>();
@@ -116,14 +135,17 @@ export function novaLoaders(nova: NovaSource, s: RequestState) {
       },
       {
         name: 'all-servers',
-        calls: s.listCalls('nova:all', NOVA_PAGE_LIMIT),
+        service: 'nova',
+        kind: 'servers',
+        calls: allPages,
+        rounds: allPages,
+        records: s.listRecords('nova:all', UNKNOWN_LIST_RECORDS),
         run: async () => {
           await allServers();
           return ids.map((id) => known.get(id) ?? null);
         },
       },
     ]);
-    return plan.run();
   });
 
   /** Servers a connection page already holds, so their edges need no lookup. */

@@ -4,10 +4,19 @@
 //    flavor is looked up by id through one flavors list (nova/loaders.ts `flavor`).
 //  - `host`, `node`, `uuid` and `project_id` filters are admin-only and silently ignored for others, and
 //    `all_tenants` from a member is a 403 — so those are sent only for admin callers.
-//  - Pages are capped at 1000 (osapi_max_limit); servers_links has rel=next only when a page is full.
+//  - Pages are capped at 1000 (osapi_max_limit); servers_links has rel=next only when a page is full. Nova has
+//    no offset and no count, so a list is a marker chain — except an admin's wide list (all_tenants, not already
+//    narrowed to a zone, host, node or uuid): when its first page is full, the rest is read as one marker chain
+//    per availability zone, side by side, each starting after the first page's last server, and merged back in
+//    Nova's order (created_at desc, id desc). Zone names are the region controller's (the request registers
+//    them with splitByZones(); server/prefetch.ts does). Without them the one chain is followed. The split
+//    assumes every server listed after the first page is in one of those zones (a server whose scheduling
+//    failed before it got a zone would be missed), as the fleet's zones are the region controller's.
+//  - Each page is mapped as it arrives and waits for the Nova list gate (http/pagination.ts listGate).
 import { OpenStackSource } from '../openstack-source.ts';
 import { garbled } from '../http/status-error.ts';
-import { collectMarkerPages, hasNextLink, queryString, withQuery } from '../http/pagination.ts';
+import { collectMarkerPages, hasNextLink, listGate, queryString, withQuery, type Page } from '../http/pagination.ts';
+import type { UpstreamClient } from '../http/client.ts';
 import { SPOKEN, formatMicroversion } from '../discovery/version-document.ts';
 import type { Flavor, Instance } from '../../core/domain.ts';
 import { toFlavorRecord, toInstance } from './map.ts';
@@ -19,24 +28,71 @@ const ADMIN_ONLY_FILTERS = ['all_tenants', 'host', 'node', 'uuid', 'project_id']
 
 export type ServerFilters = Record<string, string | string[] | undefined>;
 
+/** Filters that already narrow a list to part of one zone or less: such a list is not split. */
+const NARROW_FILTERS = ['availability_zone', 'host', 'node', 'uuid'];
+
+/** The request's zone names (keyed by its UpstreamClient, so nothing outlives the request). */
+const zoneNamesOf = new WeakMap<UpstreamClient, () => Promise<string[]>>();
+
+/**
+ * Lets this request's admin wide server lists split per availability zone once their first page is full. The
+ * names are asked for only then (a list of one page costs nothing more).
+ */
+export function splitByZones(upstream: UpstreamClient, zoneNames: () => Promise<string[]>): void {
+  zoneNamesOf.set(upstream, zoneNames);
+}
+
+/** Nova's list order: created_at descending, then id descending (nova/db/main/api.py instance_get_all_by_filters_sort). */
+const novaOrder = (a: Instance, b: Instance): number => {
+  const d = b.createdAt.getTime() - a.createdAt.getTime();
+  return d !== 0 ? d : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+};
+
 export class NovaSource extends OpenStackSource {
   /**
-   * GET /servers/detail: every server matching the filters, pages followed to the end. Admin-only filters are
-   * dropped for members (Nova would ignore them anyway, and `all_tenants` would be a 403).
+   * GET /servers/detail: every server matching the filters, pages followed to the end (split per zone when the
+   * header says). Admin-only filters are dropped for members (Nova would ignore them anyway, and `all_tenants`
+   * would be a 403).
    */
   async listServers(filters: ServerFilters = {}): Promise<Instance[]> {
     const params: ServerFilters = { ...filters };
     if (!this.caller.isAdmin) for (const k of ADMIN_ONLY_FILTERS) delete params[k];
     const api = await this.api('nova');
     const base = `${api.base}/servers/detail`;
-    const raw = await collectMarkerPages<any>(async (marker) => {
-      const url = withQuery(base, queryString({ ...params, limit: NOVA_PAGE_LIMIT, marker }));
-      const res = await this.getList(api, url);
-      const servers = res.body?.servers;
-      if (!Array.isArray(servers)) throw garbled('nova', 'servers/detail without servers');
-      return { items: servers, hasNext: hasNextLink(res.body.servers_links) };
-    });
-    return raw.map(toInstance);
+    const gate = listGate('nova');
+    /** One page, mapped before the next is asked for; the raw array goes out of scope here. */
+    const page = (query: ServerFilters, marker: string | undefined): Promise<Page<Instance>> =>
+      gate.run(async () => {
+        const res = await this.getList(api, withQuery(base, queryString({ ...query, limit: NOVA_PAGE_LIMIT, marker })));
+        const servers: unknown = res.body?.servers;
+        if (!Array.isArray(servers)) throw garbled('nova', 'servers/detail without servers');
+        return { items: servers.map(toInstance), hasNext: hasNextLink(res.body.servers_links) };
+      });
+    const zoneNames = zoneNamesOf.get(this.upstream);
+    const wide = this.caller.isAdmin && params.all_tenants !== undefined && !NARROW_FILTERS.some((k) => params[k] !== undefined);
+    if (!zoneNames || !wide) return collectMarkerPages((marker) => page(params, marker));
+
+    const first = await page(params, undefined);
+    if (!first.hasNext || first.items.length === 0) return first.items;
+    const after = first.items[first.items.length - 1].id;
+    // Without the zone names (the region controller failing) the rest is the one chain: Nova's answer must not depend on it.
+    const zones = [...new Set(await zoneNames().catch((): string[] => []))];
+    if (zones.length === 0) return [...first.items, ...(await collectMarkerPages((marker) => page(params, marker), undefined, undefined, after))];
+    const rests = await Promise.all(
+      zones.map((zone) => collectMarkerPages((marker) => page({ ...params, availability_zone: zone }, marker), undefined, undefined, after)),
+    );
+    const seen = new Set(first.items.map((i) => i.id));
+    const rest: Instance[] = [];
+    for (const list of rests) {
+      for (const i of list) {
+        if (seen.has(i.id)) continue;
+        seen.add(i.id);
+        rest.push(i);
+      }
+    }
+    rest.sort(novaOrder);
+    for (const i of rest) first.items.push(i);
+    return first.items;
   }
 
   /** GET /servers/{id}: one server, or null when Nova does not know it (or the caller may not see it). */

@@ -6,6 +6,9 @@
 //  - Cinder (https://docs.openstack.org/api-ref/block-storage/v3/#volumes-volumes): creating → available or
 //    error; deleting → gone (404); attachments show on the volume.
 //  - The region controller answers its writes synchronously ({ret, msg, data}).
+//  - Neutron's floating-IP writes are synchronous too (https://docs.openstack.org/api-ref/network/v2/#floating-ips-floatingips):
+//    the answer is the final state; after a lost answer the floating IP itself shows whether it happened (an
+//    allocation carries the key's hash in its `description`).
 // `check` answers `unknown` when nothing upstream shows that the write happened; while the write's answer is
 // outstanding or was lost, that means "not yet" (the tracker asks again), after the settle window "it did not".
 import type { Disk } from '../../core/domain.ts';
@@ -13,6 +16,7 @@ import { MosaicError } from '../../core/errors.ts';
 import type { NovaActions, ServerState } from '../nova/actions.ts';
 import type { CinderActions } from '../cinder/actions.ts';
 import type { RegionControllerActions } from '../legacy/actions.ts';
+import type { NeutronActions } from '../neutron/actions.ts';
 import type { OperationError, OperationKind, OperationRecord, OperationTarget } from './types.ts';
 
 /** The metadata key a created server or volume carries: how a lost create is found again. */
@@ -22,6 +26,7 @@ export interface CloudApi {
   nova: NovaActions;
   cinder: CinderActions;
   legacy: RegionControllerActions;
+  neutron: NeutronActions;
 }
 
 export type Progress =
@@ -38,7 +43,7 @@ export interface Submitted {
 
 interface KindSpec {
   /** The upstream service whose timeout bounds the settle window. */
-  service: 'nova' | 'cinder' | 'legacy';
+  service: 'nova' | 'cinder' | 'legacy' | 'neutron';
   submit(api: CloudApi, op: OperationRecord): Promise<Submitted>;
   check(api: CloudApi, op: OperationRecord): Promise<Progress>;
 }
@@ -46,6 +51,7 @@ interface KindSpec {
 const p = (op: OperationRecord) => op.params as Record<string, any>;
 const instance = (key: string): OperationTarget => ({ type: 'Instance', key });
 const cinderDisk = (id: string): OperationTarget => ({ type: 'Disk', key: `cinder:${id}` });
+const floatingIp = (id: string): OperationTarget => ({ type: 'FloatingIp', key: id });
 
 function novaFailure(s: ServerState, what: string): Progress & { state: 'failed' } {
   return {
@@ -229,6 +235,60 @@ const KINDS: Record<OperationKind, KindSpec> = {
     },
     async check(api, op) {
       return (await api.legacy.host(p(op).zoneId, p(op).hostId, op.id)) ? { state: 'unknown' } : { state: 'succeeded' };
+    },
+  },
+  ALLOCATE_FLOATING_IP: {
+    service: 'neutron',
+    async submit(api, op) {
+      const fip = await api.neutron.allocateFloatingIp(p(op).networkId ?? null, p(op).description);
+      return { target: floatingIp(fip.id), done: true };
+    },
+    async check(api, op) {
+      if (op.target) return { state: 'succeeded' };
+      const hit = (await api.neutron.floatingIpsDescribed(p(op).description)).find((f) => f.projectId === op.projectId);
+      return hit ? { state: 'succeeded', target: floatingIp(hit.id) } : { state: 'unknown' };
+    },
+  },
+  ASSOCIATE_FLOATING_IP: {
+    service: 'neutron',
+    async submit(api, op) {
+      const { floatingIpId, instanceId } = p(op);
+      // The instance's port, as Nova bound it: https://docs.openstack.org/api-ref/network/v2/#list-ports (device_id).
+      const [port] = await api.neutron.portsOf(instanceId);
+      if (!port) throw new MosaicError('MOSAIC_ERR_NOT_FOUND', `Instance ${instanceId} has no Neutron port (it does not exist, or has no network)`);
+      await api.neutron.setFloatingIpPort(floatingIpId, port.id);
+      return { target: floatingIp(floatingIpId), done: true };
+    },
+    async check(api, op) {
+      const { floatingIpId, instanceId } = p(op);
+      const fip = await api.neutron.floatingIp(floatingIpId);
+      if (!fip) return gone(`Floating IP ${floatingIpId}`);
+      if (!fip.portId) return { state: 'unknown' };
+      // port_details (Neutron Rocky+) names the instance; an older Neutron is asked about the port.
+      const device = fip.deviceId !== undefined ? fip.deviceId : ((await api.neutron.port(fip.portId))?.deviceId ?? null);
+      return device === instanceId ? { state: 'succeeded' } : { state: 'unknown' };
+    },
+  },
+  DISASSOCIATE_FLOATING_IP: {
+    service: 'neutron',
+    async submit(api, op) {
+      await api.neutron.setFloatingIpPort(p(op).floatingIpId, null);
+      return { target: floatingIp(p(op).floatingIpId), done: true };
+    },
+    async check(api, op) {
+      const fip = await api.neutron.floatingIp(p(op).floatingIpId);
+      if (!fip) return gone(`Floating IP ${p(op).floatingIpId}`);
+      return fip.portId ? { state: 'unknown' } : { state: 'succeeded' };
+    },
+  },
+  RELEASE_FLOATING_IP: {
+    service: 'neutron',
+    async submit(api, op) {
+      await api.neutron.releaseFloatingIp(p(op).floatingIpId);
+      return { target: floatingIp(p(op).floatingIpId), done: true };
+    },
+    async check(api, op) {
+      return (await api.neutron.floatingIp(p(op).floatingIpId)) ? { state: 'unknown' } : { state: 'succeeded' };
     },
   },
 };

@@ -23,6 +23,7 @@ import type { KeystoneAuth } from '../keystone/auth.ts';
 import { NovaActions } from '../nova/actions.ts';
 import { CinderActions } from '../cinder/actions.ts';
 import { RegionControllerActions } from '../legacy/actions.ts';
+import { NeutronActions } from '../neutron/actions.ts';
 import { CredentialPool } from './credentials.ts';
 import { dropSecrets, inputHash } from './input.ts';
 import { kindSpec, recordedError, type CloudApi } from './kinds.ts';
@@ -71,10 +72,13 @@ function ambiguous(err: unknown): boolean {
   return code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && err.upstream?.status !== 503;
 }
 
-/** Upstream answers mapped to the codes a client acts on: 409 is a conflict, 400 bad input. */
+/** Upstream answers mapped to the codes a client acts on: a quota refusal, 409 is a conflict, 400 bad input. */
 function refusal(err: unknown): MosaicError {
   if (!(err instanceof MosaicError)) return new MosaicError('MOSAIC_ERR_INTERNAL', undefined, undefined, { cause: err });
   const status = err.upstream?.status;
+  // Neutron's 409 OverQuota ("Quota exceeded for resources: ['floatingip']"), Nova's 403/413 overLimit ("Quota exceeded for instances…").
+  if ((status === 409 || status === 403 || status === 413) && /quota exceeded|over ?quota|overlimit/i.test(err.message))
+    return new MosaicError('MOSAIC_ERR_OVER_QUOTA', err.message, err.upstream);
   if (err.errorName === 'MOSAIC_ERR_UPSTREAM_STATUS' && status === 409) return new MosaicError('MOSAIC_ERR_CONFLICT', err.message, err.upstream);
   if (err.errorName === 'MOSAIC_ERR_UPSTREAM_STATUS' && status === 400) return new MosaicError('MOSAIC_ERR_BAD_ARGUMENT', err.message, err.upstream);
   return err;
@@ -137,6 +141,7 @@ export class Operations {
       nova: new NovaActions(upstream, who),
       cinder: new CinderActions(upstream, who),
       legacy: new RegionControllerActions(upstream, this.config.legacy.url, this.config.legacy.apiKey),
+      neutron: new NeutronActions(upstream, who),
     };
   }
 

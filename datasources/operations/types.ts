@@ -12,7 +12,11 @@ export type OperationKind =
   | 'ATTACH_DISK'
   | 'DETACH_DISK'
   | 'DELETE_DISK'
-  | 'DELETE_HOST';
+  | 'DELETE_HOST'
+  | 'ALLOCATE_FLOATING_IP'
+  | 'ASSOCIATE_FLOATING_IP'
+  | 'DISASSOCIATE_FLOATING_IP'
+  | 'RELEASE_FLOATING_IP';
 
 export type OperationStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
@@ -25,8 +29,8 @@ export type OperationPhase = 'submit' | 'verify' | 'track';
 
 /** The resource an operation changes, as a Node type and its global-id key. */
 export interface OperationTarget {
-  type: 'Instance' | 'Disk' | 'Host';
-  /** Instance: the Nova UUID; Disk: `cinder:<uuid>` or `legacy:<id>`; Host: the legacy host id. */
+  type: 'Instance' | 'Disk' | 'Host' | 'FloatingIp';
+  /** Instance: the Nova UUID; Disk: `cinder:<uuid>` or `legacy:<id>`; Host: the legacy host id; FloatingIp: the Neutron UUID. */
   key: string;
 }
 

@@ -1,20 +1,18 @@
-// The one place a plan is chosen. Each loader lays out its candidate plans as data — a name, the upstream calls
-// it is expected to cost, and how to run it — and choose() picks one; the loaders never compare costs
-// themselves. Today's cost is calls (rounds of the upstream's round trip, the dominant term at the sizes the
-// bench runs); ties go to the earlier candidate, and loaders list the narrower scope (fewer bytes) first.
+// The one place a plan is chosen. Each loader lays out its candidate plans as data — a name, what it costs in
+// upstream terms (calls, sequential rounds, records downloaded, from which upstream) and how to run it — and
+// choose() picks the one expected to finish soonest (planner/cost-model.ts, with what planner/upstream-stats.ts
+// has learned); the loaders never compare costs themselves. Loaders call it through RequestState.choose(), which
+// also records the choice for explain (planner/plan-trace.ts).
+import { rank, type PlanCost } from './cost-model.ts';
+import type { UpstreamStats } from './upstream-stats.ts';
 
-export interface Candidate<T> {
+export interface Candidate<T> extends PlanCost {
   /** For explain output and tests: "per-key", "zone-lists", "all-tenants"… */
   name: string;
-  /** Expected upstream calls; 0 when the data is already fetched in this request. */
-  calls: number;
   run: () => Promise<T>;
 }
 
-/** The cheapest candidate; the first of equals. Throws on an empty list (a loader bug, not a user error). */
-export function choose<T>(candidates: readonly Candidate<T>[]): Candidate<T> {
-  if (candidates.length === 0) throw new Error('choose() needs at least one candidate plan');
-  let best = candidates[0];
-  for (const c of candidates) if (c.calls < best.calls) best = c;
-  return best;
+/** The candidate expected to finish soonest; ties as cost-model.ts says. Throws on an empty list (a loader bug). */
+export function choose<T>(candidates: readonly Candidate<T>[], stats?: UpstreamStats): Candidate<T> {
+  return candidates[rank(candidates, stats).best];
 }

@@ -1,10 +1,15 @@
 // One request's planning state, shared by every loader module: who is asking (for the tenant scope of size
 // hints), the wide lists fetched so far (so a list fetched for one batch serves every later batch for free),
 // the batching settings, and the factory for loaders dispatched by the request's BatchScheduler. Built fresh for
-// each request; nothing here outlives it except what it writes into the long-lived SizeHints.
+// each request; nothing here outlives it except what it writes into the long-lived SizeHints. choose() prices a
+// batch's candidate plans with the upstream timings the request's HTTP client learns (planner/upstream-stats.ts)
+// and, when an administrator asked for explain, records the choice (planner/plan-trace.ts).
 import DataLoader from 'dataloader';
 import { tenantScope, type Caller } from '../../core/caller.ts';
 import { channels, type BatchMessage } from '../../core/diagnostics.ts';
+import type { UpstreamClient } from '../http/client.ts';
+import { choose, type Candidate } from './choose.ts';
+import { PRIOR_STATS, rank } from './cost-model.ts';
 import type { BatchScheduler } from './scheduler.ts';
 import type { SizeHints } from './size-hints.ts';
 
@@ -22,8 +27,47 @@ export class RequestState {
     readonly hints: SizeHints,
     readonly scheduler: BatchScheduler,
     readonly batching: BatchSettings,
+    /** The request's HTTP client: its learned upstream timings and, when explaining, its plan trace. */
+    private readonly upstream?: UpstreamClient,
   ) {
     this.tenant = tenantScope(caller);
+  }
+
+  /**
+   * The batch's plan expected to finish soonest (planner/choose.ts), run. With explain on, the candidates, their
+   * estimates, the choice and what its run cost upstream are recorded under `loader`.
+   */
+  choose<T>(loader: string, plans: readonly Candidate<T>[]): Promise<T> {
+    const stats = this.upstream?.stats ?? PRIOR_STATS;
+    const trace = this.upstream?.trace;
+    // A plan needing more calls than the request has left (server.maxUpstreamCalls) would fail: never expected sooner.
+    const budget = this.upstream?.remainingCalls ?? Infinity;
+    const candidates = plans.some((c) => c.calls > budget) ? plans.map((c) => (c.calls > budget ? { ...c, calls: Infinity } : c)) : plans;
+    if (!trace) return choose(candidates, stats).run();
+    const { best, estimates } = rank(candidates, stats);
+    const chosen = candidates[best];
+    const reports = estimates.map((e, i) => ({ name: candidates[i].name, ...e }));
+    return trace.run(loader, chosen.service ?? '', reports, chosen.name, chosen.run);
+  }
+
+  /** Records a list `key` costs: 0 once fetched in this request, else its learned size (or `fallback`). */
+  listRecords(key: string, fallback: number): number {
+    return this.has(key) ? 0 : (this.known(key) ?? fallback);
+  }
+
+  /**
+   * Sequential rounds a wide list `key` costs: a first page, then the rest at once where the source pages in
+   * parallel (http/pagination.ts: Cinder from 3.45 by offset, Nova's all-tenants list per availability zone), so
+   * at most 2; a marker chain costs one round per page.
+   */
+  listRounds(key: string, pageSize: number, parallel: boolean, fallbackSize = 0): number {
+    const pages = this.listCalls(key, pageSize, fallbackSize);
+    return parallel ? Math.min(pages, 2) : pages;
+  }
+
+  /** Concurrent rounds `n` per-key calls take under the concurrency cap. */
+  perKeyRounds(n: number): number {
+    return Math.ceil(n / Math.max(1, this.batching.concurrency));
   }
 
   /** A list fetched at most once per request under `key`. */

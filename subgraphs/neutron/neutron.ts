@@ -1,4 +1,5 @@
-// Emulated Neutron (networking API v2.0): ports, networks and floating IPs over the shared Cloud, read only.
+// Emulated Neutron (networking API v2.0): ports, networks and floating IPs over the shared Cloud; floating IPs
+// can also be allocated, (dis)associated and released (floating-ip-writes.ts).
 // https://docs.openstack.org/api-ref/network/v2/
 //
 // GET /v2.0/{ports,networks,floatingips}[/{id}] behind Keystone tokens. Admins see every project's
@@ -12,6 +13,7 @@ import { withAuth } from '../emulator/openstack-auth.ts';
 import type { Cloud } from '../seed/types.ts';
 import { FLOATING_IPS, NETWORKS, NeutronContext, PORTS, type ResourceDef } from './serialize.ts';
 import { listResources, NeutronError, neutronErrorReply, showResource } from './query.ts';
+import { createFloatingIp, deleteFloatingIp, updateFloatingIp } from './floating-ip-writes.ts';
 
 export function createNeutron(cloud: Cloud): Emulator {
   const handle = (fn: (req: EmulatorRequest, ctx: NeutronContext) => ReturnType<typeof listResources>) =>
@@ -43,6 +45,10 @@ export function createNeutron(cloud: Cloud): Emulator {
       ...routesFor(PORTS),
       ...routesFor(NETWORKS),
       ...routesFor(FLOATING_IPS),
+      // Floating-IP writes (floating-ip-writes.ts); ports and networks stay read only.
+      { method: 'POST', pattern: '/v2.0/floatingips', handler: handle((req, ctx) => createFloatingIp(req, ctx)) },
+      { method: 'PUT', pattern: '/v2.0/floatingips/:id', handler: handle((req, ctx) => updateFloatingIp(req, ctx)) },
+      { method: 'DELETE', pattern: '/v2.0/floatingips/:id', handler: handle((req, ctx) => deleteFloatingIp(req, ctx)) },
     ],
     errorReply: (status, message) =>
       status >= 500

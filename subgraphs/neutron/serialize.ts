@@ -200,6 +200,9 @@ export const NETWORKS: ResourceDef<Network> = {
   notFound: (id) => ({ type: 'NetworkNotFound', message: `Network ${id} could not be found.` }),
 };
 
+/** A floating IP's `description` (the seed has none; writes set it: floating-ip-writes.ts). */
+export const fipDescriptions = new WeakMap<FloatingIp, string>();
+
 export const FLOATING_IPS: ResourceDef<FloatingIp> = {
   collection: 'floatingips',
   member: 'floatingip',
@@ -214,7 +217,7 @@ export const FLOATING_IPS: ResourceDef<FloatingIp> = {
     port_id: str((f) => f.portId),
     router_id: str((f) => f.routerId),
     status: str((f) => f.status),
-    description: str(() => ''),
+    description: str((f) => fipDescriptions.get(f) ?? ''),
     revision_number: int(() => 1),
     created_at: str((f) => neutronTime(f.createdAt)),
     updated_at: str((f) => neutronTime(f.createdAt)),
@@ -223,7 +226,7 @@ export const FLOATING_IPS: ResourceDef<FloatingIp> = {
     const port = f.portId ? ctx.port(f.portId) : undefined;
     return {
       router_id: f.routerId,
-      description: '',
+      description: fipDescriptions.get(f) ?? '',
       dns_domain: '',
       dns_name: '',
       created_at: neutronTime(f.createdAt),

@@ -3,10 +3,10 @@
 //
 // Where they go, as real deployments route them (oslo.messaging's rabbit driver,
 // https://docs.openstack.org/oslo.messaging/latest/reference/notifier.html): each service publishes on its own
-// control_exchange — `nova`, `cinder` — a non-durable topic exchange, with the routing key `<topic>.<priority>`:
+// control_exchange — `nova`, `cinder`, `neutron` — a non-durable topic exchange, with the routing key `<topic>.<priority>`:
 // Nova's versioned notifications on `versioned_notifications.info` (the topic nova.conf
 // [notifications]/versioned_notifications_topics names, https://docs.openstack.org/nova/latest/admin/notifications.html),
-// Cinder's (unversioned only) on `notifications.info`. The region controller is ours: `region-controller`,
+// Cinder's and Neutron's (unversioned only) on `notifications.info`. The region controller is ours: `region-controller`,
 // `notifications.info`. A `prefix` isolates one cloud's exchanges from another's on a shared broker (tests).
 //
 // The body is the oslo.messaging 2.0 envelope: `{"oslo.version": "2.0", "oslo.message": "<JSON string>"}`.
@@ -15,8 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 
-export type NotifyingService = 'nova' | 'cinder' | 'region-controller';
-export const NOTIFYING_SERVICES: NotifyingService[] = ['nova', 'cinder', 'region-controller'];
+export type NotifyingService = 'nova' | 'cinder' | 'neutron' | 'region-controller';
+export const NOTIFYING_SERVICES: NotifyingService[] = ['nova', 'cinder', 'neutron', 'region-controller'];
 
 /** oslo's timestamp spelling: UTC without a zone, microseconds (`2026-01-15 10:58:43.123000`). */
 export const osloTimestamp = (d: Date = new Date()): string => d.toISOString().replace('T', ' ').slice(0, 23) + '000';

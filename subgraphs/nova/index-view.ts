@@ -149,8 +149,8 @@ export class NovaIndex {
   private all: Server[] = [];
   private byProject = new Map<string, Server[]>();
   private byIdMap = new Map<string, Server>();
-  /** Sort keys of servers that disappeared, so a marker naming one still pages (Nova reads deleted rows too). */
-  private tombstones = new Map<string, { createdAt: Date; id: string }>();
+  /** Servers that disappeared (status DELETED), so a marker naming one still pages and `changes-since` lists them (Nova reads deleted rows too). */
+  private tombstones = new Map<string, Server>();
 
   private portsByDevice: Map<string, Port[]> | null = null;
   private fipsByPort: Map<string, FloatingIp[]> | null = null;
@@ -232,13 +232,21 @@ export class NovaIndex {
       if (!list) this.byProject.set(sv.projectId, (list = []));
       list.push(sv);
     }
-    for (const [id, sv] of previous) if (!this.byIdMap.has(id)) this.tombstones.set(id, { createdAt: sv.createdAt, id });
+    for (const [id, sv] of previous) if (!this.byIdMap.has(id)) this.tombstones.set(id, sv);
     this.membership++;
   }
 
   /** Every server in list order (may include status DELETED; callers skip those). */
   sorted(projectId?: string): Server[] {
     return projectId === undefined ? this.all : (this.byProject.get(projectId) ?? []);
+  }
+
+  /** Deleted servers changed at or after `since` (ms), of one project or all: what `changes-since` adds (servers.ts). */
+  deletedSince(since: number, projectId?: string): Server[] {
+    const out: Server[] = [];
+    for (const sv of this.tombstones.values())
+      if (sv.updatedAt.getTime() >= since && (projectId === undefined || sv.projectId === projectId)) out.push(sv);
+    return out;
   }
 
   server(id: string): Server | undefined {

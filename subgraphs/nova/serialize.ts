@@ -5,9 +5,14 @@
 //   2.3  more OS-EXT-SRV-ATTR:* (admin) and volumes_attached[].delete_on_termination
 //   2.9  locked · 2.16 host_status (admin) · 2.19 description · 2.26 tags
 //   2.47 flavor embedded {disk, ephemeral, extra_specs, original_name, ram, swap, vcpus} instead of {id, links}
-//   2.63 trusted_image_certificates · 2.73 locked_reason · 2.90 OS-EXT-SRV-ATTR:hostname for everyone
-//   2.96 pinned_availability_zone
+//   2.63 trusted_image_certificates · 2.69 down cells: minimal records · 2.73 locked_reason
+//   2.90 OS-EXT-SRV-ATTR:hostname for everyone · 2.96 pinned_availability_zone
 // Admin-only by default policy: OS-EXT-SRV-ATTR:* and host_status.
+//
+// A server in a down cell (Cloud.downCellZones) is, from 2.69, the minimal record nova/api/openstack/compute/
+// views/servers.py `_show_from_down_cell` builds: {id, status UNKNOWN, tenant_id, created, links} in a detail
+// list, plus image, flavor, availability zone, power state (NOSTATE) and user_id in a show
+// (https://docs.openstack.org/api-guide/compute/down_cells.html). Below 2.69 the emulator shows it in full.
 //
 // Serialisations are cached per server, keyed by (server.rev, the index's depEpoch, origin) and holding one
 // string per (microversion bucket, admin?) — a list page is then a join of cached strings.
@@ -15,7 +20,7 @@ import type { Server } from '../seed/types.ts';
 import { type NovaState, hostId, instanceNumber, isoMicrosNoZone, isoSeconds } from './common.ts';
 
 /** Microversions at which a server's JSON changes; a bucket is "how many of these are ≤ mv". */
-const THRESHOLDS = [3, 9, 16, 19, 26, 47, 63, 73, 90, 96];
+const THRESHOLDS = [3, 9, 16, 19, 26, 47, 63, 69, 73, 90, 96];
 const BUCKET: number[] = [];
 for (let mv = 0; mv <= 96; mv++) BUCKET[mv] = THRESHOLDS.filter((t) => t <= mv).length;
 
@@ -113,8 +118,30 @@ function fault(state: NovaState, server: Server, admin: boolean) {
   return body;
 }
 
+const inDownCell = (state: NovaState, server: Server, mv: number) => mv >= 69 && state.cloud.downCellZones?.has(server.zone) === true;
+
+/** The minimal record of a server in a down cell: a detail listing's, or with `show` a show's. */
+function downCellServer(state: NovaState, server: Server, mv: number, origin: string, show: boolean): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    id: server.id,
+    status: 'UNKNOWN',
+    tenant_id: server.projectId,
+    created: isoSeconds(server.createdAt),
+    links: serverLinks(origin, server.id),
+  };
+  if (show) {
+    o.image = server.imageId === '' ? '' : { id: server.imageId, links: [{ href: `${origin}/images/${server.imageId}`, rel: 'bookmark' }] };
+    o.flavor = flavorView(state, server, mv, origin);
+    o['OS-EXT-AZ:availability_zone'] = server.zone || 'UNKNOWN';
+    o['OS-EXT-STS:power_state'] = 0;
+    o.user_id = server.userId || 'UNKNOWN';
+  }
+  return o;
+}
+
 /** The `server` object of a detail listing or a show, for one caller variant. */
 export function buildServer(state: NovaState, server: Server, admin: boolean, mv: number, origin: string): Record<string, unknown> {
+  if (inDownCell(state, server, mv)) return downCellServer(state, server, mv, origin, false);
   const [vmState, powerState] = VM_STATE[server.status];
   const host = server.host || null;
   const hostRecord = server.host ? state.index.host(server.host) : undefined;
@@ -142,13 +169,13 @@ export function buildServer(state: NovaState, server: Server, admin: boolean, mv
   o['OS-EXT-STS:task_state'] = taskState(state, server);
   o['OS-EXT-STS:vm_state'] = vmState;
   o['OS-SRV-USG:launched_at'] = server.launchedAt ? isoMicrosNoZone(server.launchedAt) : null;
-  o['OS-SRV-USG:terminated_at'] = null;
+  o['OS-SRV-USG:terminated_at'] = server.status === 'DELETED' ? isoMicrosNoZone(server.updatedAt) : null;
   o.accessIPv4 = '';
   o.accessIPv6 = '';
   o.addresses = addresses(state, server);
   o.config_drive = '';
   o.created = isoSeconds(server.createdAt);
-  if (mv >= 19) o.description = null;
+  if (mv >= 19) o.description = server.description ?? null;
   if (server.status === 'ERROR') o.fault = fault(state, server, admin);
   o.flavor = flavorView(state, server, mv, origin);
   // nova.utils.generate_hostid: sha224(project_id + host), '' when the server has no host yet.
@@ -158,7 +185,7 @@ export function buildServer(state: NovaState, server: Server, admin: boolean, mv
   o.image = server.imageId === '' ? '' : { id: server.imageId, links: [{ href: `${origin}/images/${server.imageId}`, rel: 'bookmark' }] };
   o.key_name = server.keyName;
   o.links = serverLinks(origin, server.id);
-  if (mv >= 9) o.locked = false;
+  if (mv >= 9) o.locked = server.locked ?? false;
   if (mv >= 73) o.locked_reason = null;
   o.metadata = server.metadata;
   o.name = server.name;
@@ -169,7 +196,7 @@ export function buildServer(state: NovaState, server: Server, admin: boolean, mv
   if (PROGRESS_STATUSES.has(server.status)) o.progress = 0;
   o.security_groups = [{ name: 'default' }];
   o.status = shownStatus(state, server);
-  if (mv >= 26) o.tags = [];
+  if (mv >= 26) o.tags = [...(server.tags ?? [])];
   o.tenant_id = server.projectId;
   if (mv >= 63) o.trusted_image_certificates = null;
   o.updated = isoSeconds(server.updatedAt);
@@ -197,6 +224,8 @@ function entryFor(state: NovaState, server: Server, origin: string): CacheEntry 
 
 /** The cached JSON text of one server for this caller variant. */
 export function serverJson(state: NovaState, server: Server, admin: boolean, mv: number, origin: string): string {
+  // A show of a down-cell server carries more than its listing (see downCellServer); not worth a cache slot.
+  if (inDownCell(state, server, mv)) return JSON.stringify(downCellServer(state, server, mv, origin, true));
   const slot = BUCKET[mv] * 2 + (admin ? 1 : 0);
   return (entryFor(state, server, origin).strs[slot] ??= JSON.stringify(buildServer(state, server, admin, mv, origin)));
 }

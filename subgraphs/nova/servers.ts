@@ -9,13 +9,14 @@
 //     SILENTLY IGNORED (removed from the search options), never an error.
 //   - `status` repeatable (OR); unknown values only → empty list, or 400 from 2.38; `DELETED` → 403 for members.
 //   - `name` is a regular expression (database REGEXP: unanchored, case-insensitive with MySQL's collation).
-//   - `changes-since` / `changes-before` (2.66) compare `updated`. Order: created_at desc, id desc.
+//   - `changes-since` / `changes-before` (2.66) compare `updated`; with `changes-since` deleted servers are listed too
+//     (status DELETED), as Nova does for any caller within its scope. Order: created_at desc, id desc.
 //   - `limit` ≤ 1000; `marker` any server Nova ever had (else 400 "marker [x] not found"); `servers_links`
 //     only when the page is full.
 import type { EmulatorReply } from '../emulator/emulator-server.ts';
 import type { Server } from '../seed/types.ts';
 import { type NovaContext, instanceNotFound, nextLink, novaFault, parseLimit, policyForbidden, strictBool } from './common.ts';
-import { NovaIndex } from './index-view.ts';
+import { NovaIndex, serverOrder } from './index-view.ts';
 import { serverBuffer, serverJson, serverSummaryBuffer } from './serialize.ts';
 
 /** Statuses Nova knows (common._STATE_MAP); the ones our model has can match, the rest match nothing. */
@@ -126,7 +127,10 @@ export function listServers(ctx: NovaContext, detail: boolean): EmulatorReply {
   let projectId: string | undefined = caller.projectId;
   if (allTenants) projectId = q.get('project_id') ?? q.get('tenant_id') ?? undefined;
 
-  const source = state.index.sorted(projectId);
+  let source = state.index.sorted(projectId);
+  const since = q.get('changes-since');
+  const gone = since === null ? [] : state.index.deletedSince(Date.parse(since), projectId);
+  if (gone.length > 0) source = [...source, ...gone].sort(serverOrder);
   let start = 0;
   const marker = q.get('marker');
   if (marker !== null) {
@@ -138,7 +142,7 @@ export function listServers(ctx: NovaContext, detail: boolean): EmulatorReply {
   if (limit > 0) {
     outer: for (let i = start; i < source.length; i++) {
       const s = source[i];
-      if (s.status === 'DELETED') continue;
+      if (s.status === 'DELETED' && since === null) continue;
       for (let p = 0; p < preds.length; p++) if (!preds[p](s)) continue outer;
       out.push(s);
       if (out.length === limit) break;

@@ -60,7 +60,8 @@ export interface Flavor {
 }
 export interface Image {
   id: string;
-  name: string;
+  /** Glance does not require a name: null shows as `"name": null`. */
+  name: string | null;
   status: 'active' | 'queued' | 'deactivated';
   visibility: 'public' | 'private' | 'shared' | 'community';
   hidden: boolean;
@@ -93,6 +94,10 @@ export interface Server {
   createdAt: Date;
   updatedAt: Date;
   launchedAt: Date | null;
+  /** What the seed does not vary (absent: Nova's defaults, no tags, no description, unlocked); tests set them. */
+  tags?: string[];
+  description?: string | null;
+  locked?: boolean;
   /** Bumped on every change so cached serialisations can be reused safely. */
   rev: number;
 }
@@ -111,7 +116,8 @@ export interface Volume {
   projectId: string;
   userId: string;
   size: number;
-  status: 'creating' | 'available' | 'in-use' | 'error' | 'deleting';
+  /** The transitional states (attaching, detaching, reserved, error_deleting) come from the partialRecords option. */
+  status: 'creating' | 'available' | 'in-use' | 'error' | 'deleting' | 'attaching' | 'detaching' | 'reserved' | 'error_deleting';
   volumeType: string;
   bootable: boolean;
   zone: string;
@@ -222,4 +228,9 @@ export interface Cloud {
   asyncDelayMs: number;
   /** Lifetime of issued Keystone tokens. */
   tokenTtlMs: number;
+  /**
+   * Zones whose Nova cell is down (the demo cloud's `downCell` option): Nova answers reads of their servers at
+   * microversion 2.69+ with minimal records. Absent: every cell is up.
+   */
+  downCellZones?: ReadonlySet<string>;
 }

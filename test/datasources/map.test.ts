@@ -33,6 +33,7 @@ describe('nova map', () => {
   it('maps the 2.47 sample server, with its embedded flavor (id null, name from original_name)', () => {
     expect(toInstance(server())).toEqual({
       id: '764e369e-a874-4401-b7ce-43e4760888da',
+      partial: false,
       name: 'new-server-test',
       status: 'ACTIVE',
       projectId: '6f70656e737461636b20342065766572',
@@ -42,15 +43,79 @@ describe('nova map', () => {
       flavor: { id: null, name: 'm1.tiny.specs', vcpus: 1, ramMb: 512, diskGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: { 'hw:numa_nodes': '1' } },
       imageId: '70a599e0-31e7-49b7-b260-868f441e862b',
       volumeIds: ['volume_id1', 'volume_id2'],
+      attachedVolumes: [
+        { id: 'volume_id1', deleteOnTermination: false },
+        { id: 'volume_id2', deleteOnTermination: false },
+      ],
       floatingAddresses: [],
+      addresses: [{ network: 'private', address: '192.168.1.30', version: 4, type: 'FIXED', macAddress: '00:0c:29:0d:11:74' }],
       keyName: null,
       metadata: { 'My Server Name': 'Apache1' },
       powerState: 1,
       taskState: null,
+      vmState: 'active',
+      locked: false,
+      lockedReason: null,
+      hostStatus: 'UP',
+      description: null,
+      tags: [],
+      securityGroups: ['default'],
+      configDrive: false,
+      fault: null,
       createdAt: new Date('2017-02-14T19:24:42.000Z'),
       updatedAt: new Date('2017-02-14T19:24:43.000Z'),
       launchedAt: new Date('2017-02-14T19:24:43.891Z'),
+      terminatedAt: null,
     });
+  });
+
+  it('maps a down-cell minimal record (2.69+) to a partial instance with nulls, never defaults', () => {
+    const minimal = {
+      id: 'bcc6c6dd-3d0a-4633-9586-60878fd68edb',
+      status: 'UNKNOWN',
+      tenant_id: '6f70656e737461636b20342065766572',
+      created: '2018-12-03T21:06:18Z',
+      links: [],
+    };
+    expect(toInstance(minimal)).toMatchObject({
+      partial: true,
+      name: null,
+      status: 'UNKNOWN',
+      userId: null,
+      zoneName: null,
+      flavor: null,
+      imageId: null,
+      volumeIds: [],
+      attachedVolumes: null,
+      addresses: null,
+      metadata: null,
+      powerState: null,
+      tags: null,
+      securityGroups: null,
+      createdAt: new Date('2018-12-03T21:06:18Z'),
+    });
+    const shown = toInstance({ ...minimal, user_id: 'u1', 'OS-EXT-AZ:availability_zone': 'nova', 'OS-EXT-STS:power_state': 0, image: { id: 'i1' } });
+    expect(shown).toMatchObject({ partial: true, userId: 'u1', zoneName: 'nova', powerState: 0, imageId: 'i1' });
+  });
+
+  it('maps fault, tags, config drive and a floating address of a full record', () => {
+    const s = {
+      ...server(),
+      status: 'ERROR',
+      tags: ['a'],
+      config_drive: 'True',
+      locked_reason: 'maintenance',
+      fault: { code: 500, created: '2017-02-14T19:25:00Z', message: 'No valid host was found. ' },
+    };
+    s.addresses.private.push({ 'OS-EXT-IPS-MAC:mac_addr': '00:0c:29:0d:11:74', 'OS-EXT-IPS:type': 'floating', addr: '172.24.4.228', version: 4 });
+    expect(toInstance(s)).toMatchObject({
+      tags: ['a'],
+      configDrive: true,
+      lockedReason: 'maintenance',
+      fault: { code: 500, message: 'No valid host was found. ', createdAt: new Date('2017-02-14T19:25:00Z') },
+      floatingAddresses: ['172.24.4.228'],
+    });
+    expect(toInstance(s).addresses!.map((a) => a.type)).toEqual(['FIXED', 'FLOATING']);
   });
 
   it('reads dates without a zone as UTC', () => {
@@ -150,6 +215,9 @@ describe('cinder map', () => {
         status: 'creating',
         volumeType: '__DEFAULT__',
         bootable: false,
+        encrypted: false,
+        multiattach: false,
+        attachments: [],
         device: null,
         instanceId: null,
         projectId: '89afd400-b646-4bbc-b12b-c0a4d63e5bd3',
@@ -196,6 +264,11 @@ describe('cinder map', () => {
     ]);
     expect(disk.device).toBe('/dev/vdb');
     expect(disk.instanceId).toBe('f4fda93b-06e0-4743-8117-bc8bcecd651b');
+    expect(disk.multiattach).toBe(true);
+    expect(disk.attachments).toEqual([
+      { instanceId: 'f4fda93b-06e0-4743-8117-bc8bcecd651b', device: '/dev/vdb', hostName: null, attachedAt: null },
+      { instanceId: '9ae135f4-b6e0-4dad-9e91-3c223e385824', device: null, hostName: null, attachedAt: null },
+    ]);
   });
 
   it('has no project id without the admin-only tenant attribute (the create response sample)', () => {
@@ -236,10 +309,10 @@ describe('glance map', () => {
     expect(images[1].updatedAt).toEqual(new Date('2014-11-03T16:40:10Z'));
   });
 
-  it('gives an image without a name the empty name', () => {
+  it('gives an image without a name a null name (not "", which would read as a name)', () => {
     const { name: _drop, ...unnamed } = sample('glance/image-show-response.json');
-    expect(toImage(unnamed).name).toBe('');
-    expect(toImage({ ...unnamed, name: null }).name).toBe('');
+    expect(toImage(unnamed).name).toBeNull();
+    expect(toImage({ ...unnamed, name: null }).name).toBeNull();
   });
 
   it('maps a queued image without size, formats or owner to nulls and defaults', () => {

@@ -213,6 +213,20 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
       expectNoRepeatsAndShortUrls(cloud, m);
     }, 30_000);
 
+    it('keeps lists for fleet-tree once the sizes and round trips are learned: hundreds of single GETs would take longer', async () => {
+      // The planner prices plans by expected time (datasources/planner/cost-model.ts); a warm gateway may pick the
+      // zones' lists in parallel over the all-tenants marker chain, but never per-host or per-volume fan-outs here.
+      await measure(cloud, gw, 'fleet-tree', {}, admin);
+      const m = await measure(cloud, gw, 'fleet-tree', {}, admin);
+      const { requests: r } = m;
+      expect(instancesOfTree(m.data).length).toBe(4000);
+      for (const q of r.nova) expect(q).toMatch(NOVA_LIST);
+      expect(r.nova.filter((q) => query(q).has('host'))).toEqual([]);
+      expect(count(r.cinder, CINDER_ONE)).toBe(0);
+      expect(count(r.cinder, CINDER_LIST)).toBeGreaterThan(0);
+      expectNoRepeatsAndShortUrls(cloud, m);
+    }, 60_000);
+
     it("keeps zone-console's Nova calls zone-wide and its Neutron calls within URL chunks", async () => {
       const zone = cloud.cloud.zones[2];
       const m = await measure(cloud, gw, 'zone-console', { zoneId: toGlobalId('Zone', zone.id) }, admin);

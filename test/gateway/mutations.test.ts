@@ -11,6 +11,8 @@ const OPERATION = `id kind status idempotencyKey startedAt finishedAt requestedB
   error { code message upstreamMessage }
   target { id __typename ... on Instance { uuid instanceStatus: status } ... on Disk { status device sizeGb backend } ... on Host { hostname } }`;
 
+const FIP = `floatingIp { id address fixedIpAddress status port { id } }`;
+
 const M = {
   createInstance: `mutation($input: CreateInstanceInput!) { createInstance(input: $input) { operation { ${OPERATION} } instance { uuid } } }`,
   deleteInstance: `mutation($input: InstanceActionInput!) { deleteInstance(input: $input) { operation { ${OPERATION} } } }`,
@@ -22,6 +24,10 @@ const M = {
   detachDisk: `mutation($input: DetachDiskInput!) { detachDisk(input: $input) { operation { ${OPERATION} } } }`,
   deleteDisk: `mutation($input: DeleteDiskInput!) { deleteDisk(input: $input) { operation { ${OPERATION} } } }`,
   deleteHost: `mutation($input: DeleteHostInput!) { deleteHost(input: $input) { operation { ${OPERATION} } host { hostname } } }`,
+  allocateFloatingIp: `mutation($input: AllocateFloatingIpInput!) { allocateFloatingIp(input: $input) { operation { ${OPERATION} } ${FIP} } }`,
+  associateFloatingIp: `mutation($input: AssociateFloatingIpInput!) { associateFloatingIp(input: $input) { operation { ${OPERATION} } ${FIP} } }`,
+  disassociateFloatingIp: `mutation($input: FloatingIpActionInput!) { disassociateFloatingIp(input: $input) { operation { ${OPERATION} } ${FIP} } }`,
+  releaseFloatingIp: `mutation($input: FloatingIpActionInput!) { releaseFloatingIp(input: $input) { operation { ${OPERATION} } ${FIP} } }`,
 };
 
 let keyCounter = 0;
@@ -47,7 +53,15 @@ async function mutate(gw: TestGateway, name: keyof typeof M, input: Record<strin
   return res.body.data[name].operation;
 }
 
-const postsOf = async (cloud: DemoCloud, service: 'nova' | 'cinder', route: string) => (await statsOf(cloud, service)).byRoute[route] ?? 0;
+const postsOf = async (cloud: DemoCloud, service: 'nova' | 'cinder' | 'neutron', route: string) =>
+  (await statsOf(cloud, service)).byRoute[route] ?? 0;
+
+/** Sends a mutation and returns its whole payload (failing the test on a GraphQL error). */
+async function payloadOf(gw: TestGateway, name: keyof typeof M, input: Record<string, unknown>, token: string): Promise<any> {
+  const res = await gw.query(M[name], { input }, token);
+  expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+  return res.body.data[name];
+}
 
 describe.skipIf(mongoSkipReason !== null)('mutations as operations', () => {
   let cloud: DemoCloud;
@@ -218,6 +232,63 @@ describe.skipIf(mongoSkipReason !== null)('mutations as operations', () => {
       }
     });
 
+    it('allocates a floating IP, associates it with an instance’s port, disassociates and releases it, each SUCCEEDED at once', async () => {
+      const web = cloud.cloud.users.find((u) => u.name === 'alice')!.projectId;
+      // An instance of Alice's project whose first port (Neutron's order: by id) has no floating IP yet.
+      const firstPort = (serverId: string) => cloud.cloud.ports.filter((p) => p.deviceId === serverId).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+      const server = cloud.cloud.servers.find(
+        (s) =>
+          s.projectId === web && s.status === 'ACTIVE' && firstPort(s.id) && !cloud.cloud.floatingIps.some((f) => f.portId === firstPort(s.id).id),
+      )!;
+      expect(server).toBeDefined();
+      const allocated = await payloadOf(gw, 'allocateFloatingIp', { idempotencyKey: newKey('fip') }, alice);
+      expect(allocated.operation).toMatchObject({ kind: 'ALLOCATE_FLOATING_IP', status: 'SUCCEEDED', finishedAt: expect.any(String) });
+      expect(allocated.floatingIp).toMatchObject({ address: expect.any(String), fixedIpAddress: null, port: null });
+      const fip = cloud.cloud.floatingIps.find((f) => f.address === allocated.floatingIp.address)!;
+      expect(fip).toMatchObject({ projectId: web, portId: null });
+      expect(cloud.cloud.networks.find((n) => n.id === fip.floatingNetworkId)?.external).toBe(true);
+
+      const associated = await payloadOf(
+        gw,
+        'associateFloatingIp',
+        { idempotencyKey: newKey('assoc'), floatingIpId: allocated.floatingIp.id, instanceId: server.id },
+        alice,
+      );
+      const port = firstPort(server.id);
+      expect(associated.operation).toMatchObject({ kind: 'ASSOCIATE_FLOATING_IP', status: 'SUCCEEDED' });
+      expect(associated.floatingIp).toMatchObject({ fixedIpAddress: port.fixedIps[0].ipAddress, status: 'ACTIVE' });
+      expect(fip.portId).toBe(port.id);
+      // The instance shows it, through Nova's addresses and Neutron alike.
+      const seen = await gw.query(`query($id: ID!) { instance(id: $id) { floatingIps { address } } }`, { id: server.id }, alice);
+      expect(seen.body.data.instance.floatingIps.map((f: any) => f.address)).toContain(fip.address);
+
+      const disassociated = await payloadOf(gw, 'disassociateFloatingIp', { idempotencyKey: newKey('disassoc'), floatingIpId: fip.id }, alice);
+      expect(disassociated).toMatchObject({ operation: { status: 'SUCCEEDED' }, floatingIp: { fixedIpAddress: null, port: null } });
+      expect(fip.portId).toBeNull();
+
+      const released = await payloadOf(gw, 'releaseFloatingIp', { idempotencyKey: newKey('release'), floatingIpId: allocated.floatingIp.id }, alice);
+      expect(released).toMatchObject({ operation: { kind: 'RELEASE_FLOATING_IP', status: 'SUCCEEDED', target: null }, floatingIp: null });
+      expect(cloud.cloud.floatingIps).not.toContain(fip);
+    });
+
+    it('associating a floating IP with an instance whose fixed IP already has one answers MOSAIC_ERR_CONFLICT, recorded FAILED', async () => {
+      const held = cloud.cloud.floatingIps.find((f) => f.portId && f.projectId === cloud.cloud.users.find((u) => u.name === 'alice')!.projectId)!;
+      const instanceId = cloud.cloud.ports.find((p) => p.id === held.portId)!.deviceId;
+      // Neutron associates with the instance's first port (by id): make sure that is the one holding `held`.
+      const first = cloud.cloud.ports.filter((p) => p.deviceId === instanceId).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+      expect(first.id).toBe(held.portId);
+      const spare = await payloadOf(gw, 'allocateFloatingIp', { idempotencyKey: newKey('spare') }, alice);
+      const input = { idempotencyKey: newKey('clash'), floatingIpId: spare.floatingIp.id, instanceId };
+      const res = await gw.query(M.associateFloatingIp, { input }, alice);
+      const err = res.body.errors![0];
+      expect(err.extensions).toMatchObject({ code: 'BAD_USER_INPUT', mosaicCode: 'MOSAIC_ERR_CONFLICT', service: 'neutron', upstreamStatus: 409 });
+      expect(err.message).toContain('already has a floating IP');
+      expect(err.path).toEqual(['associateFloatingIp']);
+      expect(await settled(gw, err.extensions.operationId, alice)).toMatchObject({ status: 'FAILED', error: { code: 'MOSAIC_ERR_CONFLICT' } });
+      expect(cloud.cloud.floatingIps.find((f) => f.address === spare.floatingIp.address)?.portId).toBeNull();
+      await payloadOf(gw, 'releaseFloatingIp', { idempotencyKey: newKey('spare-rel'), floatingIpId: spare.floatingIp.id }, alice);
+    });
+
     it('deleteHost is for administrators; a host with instances is a conflict naming them; an empty host is deleted', async () => {
       const busy = cloud.cloud.hosts.find((h) => cloud.cloud.servers.some((s) => s.host === h.hostname))!;
       const hostId = Buffer.from(`Host:${busy.id}`).toString('base64url');
@@ -260,6 +331,40 @@ describe.skipIf(mongoSkipReason !== null)('mutations as operations', () => {
       expect(await postsOf(cloud, 'nova', 'POST /v2.1/servers')).toBe(before + 1);
       expect((await settled(gw, [...ids][0], alice)).status).toBe('SUCCEEDED');
       expect(serverNamed(input.name)).toHaveLength(1);
+    });
+
+    it('allocateFloatingIp replayed with its key, also concurrently, returns the first operation and makes one Neutron POST', async () => {
+      const input = { idempotencyKey: newKey('fip-dup') };
+      const before = await postsOf(cloud, 'neutron', 'POST /v2.0/floatingips');
+      const answers = await Promise.all(Array.from({ length: 4 }, () => gw.query(M.allocateFloatingIp, { input }, alice)));
+      for (const a of answers) expect(a.body.errors).toBeUndefined();
+      const again = await payloadOf(gw, 'allocateFloatingIp', input, alice);
+      const ids = new Set([...answers.map((a) => a.body.data.allocateFloatingIp.operation.id), again.operation.id]);
+      expect(ids.size).toBe(1);
+      expect(await postsOf(cloud, 'neutron', 'POST /v2.0/floatingips')).toBe(before + 1);
+      // Replays answered while the first was still being sent carry no floating IP yet; the one after it does.
+      expect(cloud.cloud.floatingIps.filter((f) => f.address === again.floatingIp.address)).toHaveLength(1);
+      await payloadOf(gw, 'releaseFloatingIp', { idempotencyKey: newKey('fip-dup-rel'), floatingIpId: again.floatingIp.id }, alice);
+    });
+
+    it('an allocation past the project’s floating-IP quota answers MOSAIC_ERR_OVER_QUOTA', async () => {
+      const ml = cloud.cloud.users.find((u) => u.name === 'bob')!.projectId;
+      const template = cloud.cloud.floatingIps[0];
+      const filler = Array.from({ length: 50 - cloud.cloud.floatingIps.filter((f) => f.projectId === ml).length }, (_, i) => ({
+        ...template,
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        projectId: ml,
+        address: `203.0.113.${i}`,
+        portId: null,
+        fixedIpAddress: null,
+      }));
+      cloud.cloud.floatingIps.push(...filler);
+      try {
+        const res = await gw.query(M.allocateFloatingIp, { input: { idempotencyKey: newKey('quota') } }, bob);
+        expect(res.body.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', mosaicCode: 'MOSAIC_ERR_OVER_QUOTA', service: 'neutron' });
+      } finally {
+        for (const f of filler) cloud.cloud.floatingIps.splice(cloud.cloud.floatingIps.indexOf(f), 1);
+      }
     });
 
     it('a reused key with different input is refused with MOSAIC_ERR_IDEMPOTENCY_MISMATCH', async () => {

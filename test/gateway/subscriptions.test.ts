@@ -2,8 +2,8 @@
 // real servers: the emulated cloud publishing its notifications to RabbitMQ, the gateway consuming them, and
 // MongoDB (FerretDB) for operations. Checked: operationUpdated delivers each status once and in order; members
 // receive their own project's instance events only; a notification finishes an operation that polling could not
-// see; unauthenticated connections are refused with 4403; with RabbitMQ unreachable the gateway still starts and
-// operationUpdated still delivers, from the tracker's polling.
+// see; unauthenticated connections are refused with 4403; with RabbitMQ unreachable the gateway still starts,
+// operationUpdated still delivers from the tracker's polling, and instanceEvents from polling Nova's changes-since.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -180,6 +180,57 @@ describe.skipIf(mongoSkipReason !== null || !amqp)('subscriptions', () => {
         );
         expect(closed?.code).toBe(4403);
       }
+    });
+
+    it('with RabbitMQ unreachable instanceEvents come from Nova changes-since: a created instance’s events, none of another project’s', async () => {
+      const down = await start(runtime, { amqpUrl: 'amqp://guest:guest@127.0.0.1:1', pollIntervalMs: 150 });
+      expect(down.services.events.mode).toBe('polling');
+      const poller = down.services.events.poller!;
+      expect(poller.active).toBe(false);
+      const mine = collect(client(down, alice), INSTANCE_EVENTS, {});
+      const all = collect(client(down, admin), INSTANCE_EVENTS, {});
+      await expect.poll(() => poller.active).toBe(true);
+      await new Promise((r) => setTimeout(r, 300)); // the first listings are made before the cloud changes
+      const bobs = `sub-poll-bob-${runtime}`;
+      const alices = `sub-poll-alice-${runtime}`;
+      await createInstance(down, bob, bobs);
+      const aliceOp = await createInstance(down, alice, alices);
+      await expect.poll(() => serverNamed(bobs)?.id && serverNamed(alices)?.id).toBeTruthy();
+      const [bobId, aliceId] = [serverNamed(bobs)!.id, serverNamed(alices)!.id];
+      const eventsOf = (c: Collected, id: string) => c.values.map((v) => v.data.instanceEvents).filter((e) => e.instanceId === id);
+      await expect.poll(() => eventsOf(all, bobId).some((e) => e.status === 'ACTIVE'), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => eventsOf(mine, aliceId).some((e) => e.status === 'ACTIVE'), { timeout: 10_000 }).toBe(true);
+      expect(eventsOf(mine, aliceId)[0]).toMatchObject({
+        kind: 'CREATED',
+        status: 'BUILD',
+        projectId: projectOf('alice'),
+        eventType: 'changes-since',
+      });
+      expect(eventsOf(mine, aliceId)).toContainEqual(expect.objectContaining({ kind: 'STATUS_CHANGED', oldStatus: 'BUILD', status: 'ACTIVE' }));
+      expect(mine.values.every((v) => v.data.instanceEvents.projectId === projectOf('alice'))).toBe(true);
+      expect(eventsOf(mine, bobId)).toEqual([]);
+      // Deleted servers are listed by changes-since too.
+      const opId = aliceOp.id;
+      await expect
+        .poll(async () => (await down.query(`query($id: ID!) { operation(id: $id) { status } }`, { id: opId }, alice)).body.data.operation.status)
+        .toBe('SUCCEEDED');
+      const del = await down.query(
+        `mutation($input: InstanceActionInput!) { deleteInstance(input: $input) { operation { id } } }`,
+        { input: { idempotencyKey: newKey('poll-del'), instanceId: aliceId } },
+        alice,
+      );
+      expect(del.body.errors).toBeUndefined();
+      await expect.poll(() => eventsOf(mine, aliceId).some((e) => e.kind === 'DELETED'), { timeout: 10_000 }).toBe(true);
+      // Each change is delivered once.
+      const seen = eventsOf(mine, aliceId).map((e) => `${e.kind}:${e.status}:${e.taskState}`);
+      expect(new Set(seen).size).toBe(seen.length);
+      mine.stop();
+      all.stop();
+      // Polling stops when the last subscriber leaves.
+      await expect.poll(() => poller.active).toBe(false);
+      const polls = poller.polls;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(poller.polls).toBe(polls);
     });
 
     it('with RabbitMQ unreachable the gateway starts, and operationUpdated is delivered from polling', async () => {
