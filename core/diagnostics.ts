@@ -21,6 +21,12 @@ export interface UpstreamCallMessage {
   bytes?: number;
   /** The error the call ended with (a MosaicError), if any. */
   error?: Error;
+  /**
+   * The GraphQL request the call is made for (an opaque per-request key, never serialised or logged): subscribers
+   * find the request's logger and span by it (server/observability/request-scope.ts). Absent for calls made on
+   * no request's behalf (token revocation polls, the operations tracker, the events consumer).
+   */
+  request?: object;
 }
 
 export interface BatchMessage {
@@ -29,6 +35,8 @@ export interface BatchMessage {
   keys: number;
   durationMs?: number;
   error?: Error;
+  /** The request the batch belongs to, as on UpstreamCallMessage: an opaque key, never serialised. */
+  request?: object;
 }
 
 export interface CacheMessage {

@@ -65,7 +65,7 @@ export interface LoaderDeps {
   config: MosaicConfig;
   scheduler: BatchScheduler;
   hints: SizeHints;
-  /** The request's HTTP client: learned upstream timings for the planner, explain, Keystone projects by id. */
+  /** The request's HTTP client: learned upstream timings for the planner, explain, Keystone projects by id, the request's key for batch messages. */
   upstream?: UpstreamClient;
 }
 

@@ -50,7 +50,7 @@ export function abortSignalFor(reply: FastifyReply): AbortSignal {
 }
 
 const contextFor = (services: Services) => (request: FastifyRequest, reply: FastifyReply) =>
-  createContext(services, request.headers, abortSignalFor(reply), request.id);
+  createContext(services, request.headers, abortSignalFor(reply), request.id, request);
 
 /** Mercurius wraps validation failures in one error holding the list; flatten it, then format each. */
 function flattenErrors(errors: readonly GraphQLError[]): GraphQLError[] {

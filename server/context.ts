@@ -39,9 +39,15 @@ export async function createContext(
   signal?: AbortSignal,
   /** The HTTP request's id (Fastify's request.id, server/observability/request-id.ts): the one the log lines carry. */
   id?: string,
+  /**
+   * The Fastify request, as an opaque key: the upstream calls and loader batches of this context carry it on the
+   * diagnostics channels, so its log lines and spans are the request's (server/observability/request-scope.ts).
+   */
+  request?: object,
 ): Promise<RequestContext> {
   const scheduler = new BatchScheduler(services.config.batching.maxWaitMs);
   const upstream = new UpstreamClient(services.stack, scheduler, signal);
+  upstream.scope = request;
   const incomingId = headers['x-request-id'];
   const requestId = id ?? (typeof incomingId === 'string' && /^[\w.-]{1,128}$/.test(incomingId) ? incomingId : randomUUID());
   const token = tokenFromHeaders(headers);

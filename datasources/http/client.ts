@@ -94,6 +94,12 @@ export class UpstreamClient {
   private sent = 0;
   /** Set for an administrator's `x-mosaic-explain: 1` request (server/explain.ts): every call is reported to it. */
   trace: PlanTrace | null = null;
+  /**
+   * The request this client calls for, as an opaque key (server/context.ts sets it to the Fastify request): sent
+   * as `request` on the diagnostics messages, so logs and traces tell which request a call belongs to. Unset
+   * for clients that call on no request's behalf (background polls).
+   */
+  scope: object | undefined = undefined;
 
   constructor(
     private readonly stack: HttpStack,
@@ -161,7 +167,7 @@ export class UpstreamClient {
     const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
     const call: UpstreamCallMessage | undefined =
       channels.upstreamStart.hasSubscribers || channels.upstreamEnd.hasSubscribers
-        ? { service, method, route: routeOf(spec.url), url: spec.url, headers }
+        ? { service, method, route: routeOf(spec.url), url: spec.url, headers, request: this.scope }
         : undefined;
     let outcome: Outcome = 'ignored';
     let started = 0;

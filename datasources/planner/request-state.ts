@@ -27,7 +27,7 @@ export class RequestState {
     readonly hints: SizeHints,
     readonly scheduler: BatchScheduler,
     readonly batching: BatchSettings,
-    /** The request's HTTP client: its learned upstream timings and, when explaining, its plan trace. */
+    /** The request's HTTP client: its learned upstream timings, when explaining its plan trace, and its request (`scope`). */
     private readonly upstream?: UpstreamClient,
   ) {
     this.tenant = tenantScope(caller);
@@ -124,7 +124,7 @@ export class RequestState {
           return values;
         };
         if (!channels.batchStart.hasSubscribers && !channels.batchEnd.hasSubscribers) return run();
-        const message: BatchMessage = { loader: name, keys: keys.length };
+        const message: BatchMessage = { loader: name, keys: keys.length, request: this.upstream?.scope };
         if (channels.batchStart.hasSubscribers) channels.batchStart.publish(message);
         const started = performance.now();
         try {

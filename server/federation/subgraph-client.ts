@@ -111,7 +111,7 @@ export class SubgraphClient {
   entities(ctx: RequestContext): DataLoader<EntityRequest, Json | null, string> {
     let loader = this.loaders.get(ctx);
     if (!loader) {
-      const state = new RequestState(ctx.caller, ctx.services.hints, ctx.upstream.scheduler, ctx.services.config.batching);
+      const state = new RequestState(ctx.caller, ctx.services.hints, ctx.upstream.scheduler, ctx.services.config.batching, ctx.upstream);
       loader = state.loader<EntityRequest, Json | null, string>(`${this.name}._entities`, (requests) => this.fetchEntities(ctx, requests), {
         cacheKeyFn: (r) => `${r.typename}\n${r.selection}\n${JSON.stringify(r.key)}`,
       });

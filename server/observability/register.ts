@@ -18,7 +18,7 @@ import { subscribeUpstreamLogs } from './upstream-log.ts';
 import { levelEnabled } from './logger.ts';
 import { operationOf } from './operation.ts';
 import { errorsIn, outcomeOf, type ErrorsKind } from './outcome.ts';
-import { requestScope, type RequestScope } from './request-scope.ts';
+import type { RequestScopes } from './request-scope.ts';
 
 export interface ObservabilityOptions {
   /** The GraphQL route. */
@@ -35,13 +35,13 @@ interface Observation {
 
 export function registerObservability(app: FastifyInstance, config: MosaicConfig, options: ObservabilityOptions): void {
   const { observability } = config;
-  /** This gateway, as the request scope names it. */
-  const owner = {};
+  /** This gateway's requests, by the handle their upstream calls and batches carry (request-scope.ts). */
+  const scopes: RequestScopes = new WeakMap();
   const metrics = observability.metrics ? new GatewayMetrics(config.breaker.enabled ? UPSTREAMS : []) : null;
-  const tracing = tracingEnabled(observability.tracing) ? new GatewayTracing(owner, options.tracesUrl) : null;
-  const logs = subscribeUpstreamLogs(app.log, observability.logLevel, owner);
-  // Only spans and debug lines need to know which request an upstream call belongs to (request-scope.ts).
-  const enterScope = tracing !== null || levelEnabled(observability.logLevel, 'debug');
+  const tracing = tracingEnabled(observability.tracing) ? new GatewayTracing(scopes, options.tracesUrl) : null;
+  const logs = subscribeUpstreamLogs(app.log, observability.logLevel, scopes);
+  // Only spans and debug lines need to know which request an upstream call belongs to.
+  const scoped = tracing !== null || levelEnabled(observability.logLevel, 'debug');
   const observations = new WeakMap<FastifyRequest, Observation>();
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -49,12 +49,9 @@ export function registerObservability(app: FastifyInstance, config: MosaicConfig
     const graphql = request.routeOptions.url === options.graphqlPath;
     const operationSpan = graphql && tracing ? tracing.startOperation(request.method, options.graphqlPath, request.headers, request.id) : null;
     if (graphql && (metrics || tracing)) observations.set(request, { operationSpan, errors: 'none' });
-    if (enterScope) {
-      const scope: RequestScope = { owner, log: request.log, span: operationSpan?.span ?? null, spanContext: operationSpan?.context ?? null };
-      // For the rest of this request's async chain (Fastify runs the later hooks and the handler from here, and
-      // from the body's events, which Node emits in the same async context).
-      requestScope.enterWith(scope);
-    }
+    // The handle is the request itself: server/app.ts hands it to createContext, whose upstream client and
+    // loaders put it on their messages.
+    if (scoped) scopes.set(request, { log: request.log, spanContext: operationSpan?.context ?? null });
     done();
   });
 

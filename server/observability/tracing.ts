@@ -7,8 +7,9 @@
 //
 // The provider is this gateway's own and is not registered as the process's global one: nothing else in the
 // process is instrumented with the OTel API, a global registration cannot be undone per gateway (tests build
-// several), and the request's span reaches the channel subscribers through request-scope.ts rather than through
-// the OTel context manager. When tracing is off none of this module's code runs: nothing is installed and no
+// several), and the request's span reaches the channel subscribers through the request handle on each message
+// (request-scope.ts) rather than through the OTel context manager, whose AsyncLocalStorage would slow every
+// promise in the process. When tracing is off none of this module's code runs: nothing is installed and no
 // channel is subscribed.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
@@ -17,7 +18,7 @@ import { defaultResource, detectResources, envDetector, resourceFromAttributes }
 import { channels, type BatchMessage, type UpstreamCallMessage } from '../../core/diagnostics.ts';
 import type { MosaicConfig } from '../../core/config.ts';
 import { ChannelSubscriptions } from './channel-subscriptions.ts';
-import { requestScope } from './request-scope.ts';
+import type { RequestScopes } from './request-scope.ts';
 import { formatTraceparent, parseTraceparent } from './trace-context.ts';
 import { errorCodeOf } from './error-code.ts';
 import type { OperationInfo } from './operation.ts';
@@ -56,8 +57,11 @@ export class GatewayTracing {
   /** Spans between a channel's start and end messages: the publisher sends the same message object to both. */
   private readonly open = new WeakMap<object, Span>();
 
-  /** `url`: the OTLP/HTTP traces URL, instead of what OTEL_EXPORTER_OTLP_* say (tests point it at a receiver). */
-  constructor(owner: object, url?: string) {
+  /**
+   * `scopes`: this gateway's requests, by the handle messages carry; `url`: the OTLP/HTTP traces URL, instead of
+   * what OTEL_EXPORTER_OTLP_* say (tests point it at a receiver).
+   */
+  constructor(scopes: RequestScopes, url?: string) {
     const exporters: SpanExporter[] = url
       ? [new OTLPTraceExporter({ url })]
       : exportersNamed(process.env).flatMap((name): SpanExporter[] =>
@@ -71,13 +75,11 @@ export class GatewayTracing {
     });
     this.tracer = this.provider.getTracer('mosaic');
 
-    const parent = (): Context | null => {
-      const scope = requestScope.getStore();
-      return scope?.owner === owner ? scope.spanContext : null;
-    };
+    // Batches and calls of no request of this gateway (background polls, another gateway's requests) get no span.
+    const parent = (request: object | undefined): Context | null => (request ? (scopes.get(request)?.spanContext ?? null) : null);
     this.subscriptions
       .on<BatchMessage>(channels.batchStart, (m) => {
-        const context = parent();
+        const context = parent(m.request);
         if (!context) return;
         const attributes = { 'mosaic.loader': m.loader, 'mosaic.batch.keys': m.keys };
         this.open.set(m, this.tracer.startSpan(`batch ${m.loader}`, { kind: SpanKind.INTERNAL, attributes }, context));
@@ -90,7 +92,7 @@ export class GatewayTracing {
         span.end();
       })
       .on<UpstreamCallMessage>(channels.upstreamStart, (m) => {
-        const context = parent();
+        const context = parent(m.request);
         if (!context) return;
         const attributes = { 'peer.service': m.service, 'http.request.method': m.method, 'url.template': m.route, 'url.full': m.url };
         const span = this.tracer.startSpan(`${m.method} ${m.route}`, { kind: SpanKind.CLIENT, attributes }, context);

@@ -7,17 +7,18 @@ import { channels, type BreakerMessage, type UpstreamCallMessage } from '../../c
 import type { LogLevel } from '../../core/config.ts';
 import { ChannelSubscriptions } from './channel-subscriptions.ts';
 import { levelEnabled } from './logger.ts';
-import { requestScope } from './request-scope.ts';
+import type { RequestScopes } from './request-scope.ts';
 import { errorCodeOf } from './error-code.ts';
 
-/** Subscribes the log lines `level` writes; `owner` tells this gateway's requests from another's in one process. */
-export function subscribeUpstreamLogs(log: FastifyBaseLogger, level: LogLevel, owner: object): ChannelSubscriptions {
+/** Subscribes the log lines `level` writes; `scopes` holds this gateway's requests, by the handle messages carry. */
+export function subscribeUpstreamLogs(log: FastifyBaseLogger, level: LogLevel, scopes: RequestScopes): ChannelSubscriptions {
   const subscriptions = new ChannelSubscriptions();
   if (levelEnabled(level, 'debug')) {
     subscriptions.on<UpstreamCallMessage>(channels.upstreamEnd, (m) => {
-      const scope = requestScope.getStore();
-      // A call outside any request (a background poll) is this process's: log it without a request id.
-      if (scope && scope.owner !== owner) return;
+      // A call outside any request (a background poll) is this process's: log it without a request id. A request
+      // this gateway does not know is another gateway's (tests run several in one process).
+      const scope = m.request ? scopes.get(m.request) : undefined;
+      if (m.request && !scope) return;
       const line = { service: m.service, method: m.method, route: m.route, status: m.status, durationMs: m.durationMs, bytes: m.bytes };
       if (m.error) (scope?.log ?? log).debug({ ...line, errorCode: errorCodeOf(m.error), errorMessage: m.error.message }, 'upstream call failed');
       else (scope?.log ?? log).debug(line, 'upstream call');
