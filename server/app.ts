@@ -10,8 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Services } from './services.ts';
-import { createContext, tokenFromHeaders, type RequestContext } from './context.ts';
-import { BatchScheduler, UpstreamClient } from '../datasources/index.ts';
+import { callerOfRequest, createContext, type RequestContext } from './context.ts';
 import { buildFederatedSchema } from './schema.ts';
 import { guardCost } from './limits/cost-guard.ts';
 import { withPrefetch } from './prefetch.ts';
@@ -74,29 +73,11 @@ function integerErrorPaths(route: RouteOptions): void {
   route.schema = { ...route.schema, response: { ...(route.schema!.response as object), '2xx': { ...ok, properties } } };
 }
 
-/** Whether the request's token is valid and an administrator's (asked by Keystone, cached). */
-async function isAdmin(services: Services, headers: Record<string, string | string[] | undefined>): Promise<boolean> {
-  const token = tokenFromHeaders(headers);
-  if (!token) return false;
-  try {
-    return (await services.keystone.validate(new UpstreamClient(services.stack, new BatchScheduler(0)), token)).isAdmin;
-  } catch {
-    return false;
-  }
-}
-
-/** security.introspection: `authenticated` asks Keystone (cached) whether the request's token is valid. */
-async function mayIntrospect(services: Services, headers: Record<string, string | string[] | undefined>): Promise<boolean> {
+/** security.introspection: `authenticated` means a token Keystone accepts (validation is cached). */
+async function mayIntrospect(services: Services, request: FastifyRequest): Promise<boolean> {
   const rule = services.config.security.introspection;
   if (rule !== 'authenticated') return rule === 'everyone';
-  const token = tokenFromHeaders(headers);
-  if (!token) return false;
-  try {
-    await services.keystone.validate(new UpstreamClient(services.stack, new BatchScheduler(0)), token);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await callerOfRequest(services, request.headers, request)) !== null;
 }
 
 export async function buildGateway(services: Services, options: GatewayOptions = {}): Promise<FastifyInstance> {
@@ -123,12 +104,12 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       mode: config.security.trustedOperations,
       apq: config.security.apq,
       store: services.documents,
-      isAdmin: (request) => isAdmin(services, request.headers),
+      isAdmin: async (request) => (await callerOfRequest(services, request.headers, request))?.isAdmin === true,
     },
   });
   app.addHook(
     'preValidation',
-    requestGuard({ path: '/graphql', maxTokens: config.server.maxTokens, mayIntrospect: (request) => mayIntrospect(services, request.headers) }),
+    requestGuard({ path: '/graphql', maxTokens: config.server.maxTokens, mayIntrospect: (request) => mayIntrospect(services, request) }),
   );
 
   if (runtime === 'mercurius') {

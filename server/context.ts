@@ -33,6 +33,24 @@ export function tokenFromHeaders(headers: Record<string, string | string[] | und
   return undefined;
 }
 
+/**
+ * The caller a request's token names, or null (no token, or one Keystone refuses or cannot check now), for the
+ * checks made before a context exists: rate limits, introspection, trusted documents. Validations are cached, so
+ * the request's own context validates the same token again for free. `request` attributes the Keystone call to
+ * the request in logs and traces.
+ */
+export async function callerOfRequest(
+  services: Services,
+  headers: Record<string, string | string[] | undefined>,
+  request?: object,
+): Promise<Caller | null> {
+  const token = tokenFromHeaders(headers);
+  if (!token) return null;
+  const upstream = new UpstreamClient(services.stack, new BatchScheduler(0));
+  upstream.scope = request;
+  return services.keystone.validate(upstream, token).catch(() => null);
+}
+
 export async function createContext(
   services: Services,
   headers: Record<string, string | string[] | undefined>,

@@ -7,9 +7,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MosaicError } from '../../core/errors.ts';
 import type { Services } from '../services.ts';
-import { tokenFromHeaders } from '../context.ts';
+import { callerOfRequest } from '../context.ts';
 import { requestErrorBody } from './request-errors.ts';
-import { BatchScheduler, UpstreamClient } from '../../datasources/index.ts';
 
 /** Client addresses over their budget, until their window ends: checked before any token validation. */
 class Blocked {
@@ -49,16 +48,9 @@ export function rateLimitHook(services: Services, path: string) {
     if (request.routeOptions.url !== path) return;
     const now = Date.now();
     if (blocked.has(request.ip, now)) return refuse(reply, windowMs);
-    const token = tokenFromHeaders(request.headers);
-    let key = `rate:ip:${request.ip}`;
-    if (token) {
-      try {
-        const caller = await services.keystone.validate(new UpstreamClient(services.stack, new BatchScheduler(0)), token);
-        key = `rate:user:${caller.userId}`;
-      } catch {
-        // An invalid token (or Keystone down: the request will say so itself) counts against the address.
-      }
-    }
+    // Without a valid token (or with Keystone down: the request will say so itself) the address is counted.
+    const caller = await callerOfRequest(services, request.headers, request);
+    const key = caller ? `rate:user:${caller.userId}` : `rate:ip:${request.ip}`;
     let count;
     try {
       count = await services.store.hit(key, windowMs);
