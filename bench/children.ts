@@ -1,7 +1,10 @@
 // Starting and stopping the bench's child processes from the parent: the cloud (bench/cloud-process.ts, its
 // URLs read from its first stdout line) and one gateway per variant (bench/gateway-process.ts, over IPC).
-// Children run TypeScript through tsx's loader, like the parent. Each is stopped by its own pid.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+// The cloud runs TypeScript through tsx's loader, like the parent. A gateway runs as deployed — plain node on
+// the compiled build (compileGateways(): deploy/build.mjs --with-bench into .data/bench-dist) — when given
+// `compiled`, else through tsx too (`npm run bench -- --tsx`, and the attack and soak modes). Each child is
+// stopped by its own pid.
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
@@ -69,10 +72,31 @@ export interface GatewayChild {
   stop(): Promise<void>;
 }
 
-export async function startGatewayChild(options: GatewayChildOptions, { heapMb }: { heapMb?: number | null } = {}): Promise<GatewayChild> {
-  const child = fork(path.join(BENCH_DIR, 'gateway-process.ts'), [JSON.stringify(options)], {
+/** Compiles the gateway and bench/gateway-process.ts to .data/bench-dist (about 10 s); returns that directory. */
+export function compileGateways(): string {
+  const out = path.join(ROOT, '.data', 'bench-dist');
+  const built = spawnSync(process.execPath, [path.join(ROOT, 'deploy', 'build.mjs'), out, '--with-bench'], {
     cwd: ROOT,
-    execArgv: nodeFlags(heapMb),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (built.status !== 0) throw new Error(`compiling the gateways failed (exit ${built.status ?? built.signal})`);
+  return out;
+}
+
+export async function startGatewayChild(
+  options: GatewayChildOptions,
+  { heapMb, compiled }: { heapMb?: number | null; compiled?: string | null } = {},
+): Promise<GatewayChild> {
+  const script = compiled ? path.join(compiled, 'bench', 'gateway-process.js') : path.join(BENCH_DIR, 'gateway-process.ts');
+  const child = fork(script, [JSON.stringify(options)], {
+    cwd: ROOT,
+    // MOSAIC_BENCH_GATEWAY_FLAGS: extra node flags for the gateway child only (e.g. a heap limit, to price it).
+    execArgv: [
+      ...(compiled ? (heapMb ? [`--max-old-space-size=${heapMb}`] : []) : nodeFlags(heapMb)),
+      ...(process.env.MOSAIC_BENCH_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean),
+    ],
+    // As the image runs it (Dockerfile: ENV NODE_ENV=production): the libraries' production paths.
+    env: compiled ? { ...process.env, NODE_ENV: 'production' } : process.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;

@@ -8,12 +8,19 @@
 // (datasources/http/coalesce.ts, used by UpstreamClient.get through `stack.inflight`) with a pass-through, so
 // concurrent requests never share an upstream call; the per-request URL memo stays. The baselines never share.
 //
+// With MOSAIC_BENCH_MEMLOG=<file> it appends process.memoryUsage() (rss, heapTotal, heapUsed, external,
+// arrayBuffers, in MB) as a JSON line every 250 ms: where the memory goes under load, heap or buffers.
+//
+// The bench runs it compiled (bench/children.ts compileGateways: .data/bench-dist/bench/gateway-process.js) or,
+// with `--tsx`, through tsx.
+//
 //   fork('bench/gateway-process.ts', [JSON.stringify({variant, keystoneUrl, legacyUrl, legacyApiKey, fleetCacheTtlMs, share})])
 import { validateConfig } from '../core/config.ts';
 import { createServices } from '../server/services.ts';
 import { buildGateway } from '../server/app.ts';
 import { buildNaiveGateway } from './naive-gateway.ts';
 import { buildDataloaderGateway } from './dataloader-gateway.ts';
+import { appendFileSync } from 'node:fs';
 import { MongoClient } from 'mongodb';
 import { createMeteringStore, type UpstreamResponse } from '../datasources/index.ts';
 import { InflightGets } from '../datasources/http/coalesce.ts';
@@ -54,6 +61,8 @@ export interface GatewayChildOptions {
   tracesUrl?: string;
   mongoUri?: string | null;
   mongoDatabase?: string;
+  /** GraphQL subgraphs to federate (`npm run bench:federation`: the billing subgraph); none by default. */
+  subgraphs?: { name: string; url: string; secret: string; timeoutMs?: number }[];
 }
 
 /** Parent → child. */
@@ -76,6 +85,8 @@ export type ChildMessage =
   | { type: 'error'; message: string };
 
 const send = (m: ChildMessage) => process.send?.(m);
+/** The `federation-library` variant's builder (bench/federation-library.ts). */
+const LIBRARY_GATEWAY = ['.', 'federation-library.ts'].join('/');
 
 async function main() {
   const options = JSON.parse(process.argv[2] ?? '{}') as GatewayChildOptions;
@@ -90,6 +101,7 @@ async function main() {
     // The baselines have no circuit breakers (Mosaic's are in the HTTP stack they borrow): a breaker one wide
     // baseline query opened would also fail the next workloads' calls.
     ...(options.variant === 'naive' || options.variant === 'dataloader' ? { breaker: { enabled: false } } : {}),
+    ...(options.subgraphs ? { subgraphs: options.subgraphs } : {}),
     keystone: { url: options.keystoneUrl, serviceUser: options.keystoneServiceUser ?? '', servicePassword: options.keystoneServicePassword ?? '' },
     legacy: { url: options.legacyUrl, apiKey: options.legacyApiKey },
     fleet: { cacheTtlMs: options.fleetCacheTtlMs },
@@ -119,7 +131,13 @@ async function main() {
       ? await buildNaiveGateway(services)
       : options.variant === 'dataloader'
         ? await buildDataloaderGateway(services)
-        : await buildGateway(services, { runtime: config.server.runtime, tracesUrl: options.tracesUrl });
+        : options.variant === 'federation-library'
+          ? // Through tsx only (bench:federation never compiles its gateways): a computed specifier keeps the
+            // library baseline out of the compiled build (bench/children.ts compileGateways).
+            await (
+              (await import(LIBRARY_GATEWAY)) as { buildLibraryGateway: (s: typeof services) => ReturnType<typeof buildGateway> }
+            ).buildLibraryGateway(services)
+          : await buildGateway(services, { runtime: config.server.runtime, tracesUrl: options.tracesUrl });
 
   // Upstream bytes: every call's response body size, as the HTTP client publishes it (core/diagnostics.ts).
   let upstreamBytes = 0;
@@ -142,6 +160,17 @@ async function main() {
   const timer = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 100);
+  const memlog = process.env.MOSAIC_BENCH_MEMLOG;
+  const memTimer = memlog
+    ? setInterval(() => {
+        const m = process.memoryUsage();
+        const mb = (n: number) => Math.round(n / 2 ** 20);
+        appendFileSync(
+          memlog,
+          `${JSON.stringify({ t: Date.now(), pid: process.pid, variant: options.variant, rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), inFlight })}\n`,
+        );
+      }, 250)
+    : undefined;
   process.on('message', (m: ParentMessage) => {
     if (m?.type !== 'sample') return;
     const rss = process.memoryUsage.rss();
@@ -161,6 +190,7 @@ async function main() {
   });
   const shutdown = async () => {
     clearInterval(timer);
+    if (memTimer) clearInterval(memTimer);
     await app.close().catch(() => undefined);
     await services.close().catch(() => undefined);
     process.exit(0);

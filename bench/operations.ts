@@ -1,12 +1,14 @@
 // `npm run bench:operations -- [--count 40] [--concurrency 8] [--runtime mercurius] [--build-ms 200] [--latency 5]`
-// The write path as a workload (issue #9): N cycles of createInstance → wait SUCCEEDED → deleteInstance → wait
-// SUCCEEDED, `--concurrency` at a time, each wait on the `operationUpdated` subscription (graphql-transport-ws), in
-// two modes one after the other against the same emulated cloud:
+// The write path as a workload (issue #9): N cycles of createInstance → wait SUCCEEDED → createDisk (a Cinder volume)
+// → wait → attachDisk → wait → deleteInstance → wait SUCCEEDED, `--concurrency` at a time, each wait on the
+// `operationUpdated` subscription (graphql-transport-ws). The documents are test/fixtures/mutations/*.graphql (each
+// operation sent alone, see fixture(); test/gateway/mutations.test.ts runs them too, so they stay valid). Two modes one after the
+// other against the same emulated cloud:
 //   - `bus`: the cloud publishes its notifications to RabbitMQ (MOSAIC_AMQP_URL or 127.0.0.1:5672) and the gateway
 //     consumes them, so operations finish on the action's .end notification; skipped when RabbitMQ does not answer;
 //   - `polling`: no bus; the tracker's polling finishes them, and instanceEvents come from Nova's changes-since.
-// Reported per mode: operations per second end to end (two operations per cycle), cycle latency p50/p99, the time
-// from the mutation's answer to the SUCCEEDED message (create and delete), and — with the bus — event latency
+// Reported per mode: operations per second end to end (four operations per cycle), cycle latency p50/p99, the time
+// from the mutation's answer to the SUCCEEDED message (create, attach and delete), and — with the bus — event latency
 // p50/p99: from the notification's oslo timestamp, stamped by the emulator as it publishes (InstanceEvent.at, ms),
 // to the instanceEvents message arriving at an administrator's subscription.
 // Processes: this one (the load), a cloud child and one gateway child per mode — both roles of this same file
@@ -21,6 +23,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { connect } from 'amqplib';
+import { Kind, parse, print } from 'graphql';
 import { BENCH_DIR, codeVersion, machine } from './report.ts';
 import { issueToken } from './keystone-token.ts';
 import { percentile } from './percentile.ts';
@@ -135,11 +138,29 @@ function stop(proc: ChildProcess): Promise<void> {
   });
 }
 
-async function post(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<any> {
+/** A workload document of test/fixtures/mutations/ and the operation in it to run. */
+interface Doc {
+  query: string;
+  operationName: string;
+}
+const FIXTURES = path.join(BENCH_DIR, '..', 'test', 'fixtures', 'mutations');
+/**
+ * The named operation of a fixture file, sent alone: Mercurius caches one graphql-jit compilation per document text
+ * for whichever operationName first reached the JIT threshold, and then runs it for every operationName of that
+ * document (node_modules/mercurius/index.js, `cached.jit`), so a multi-operation document must not be sent whole.
+ */
+function fixture(file: string, operationName: string): Doc {
+  const doc = parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
+  const op = doc.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operationName);
+  if (!op) throw new Error(`${file} has no operation ${operationName}`);
+  return { query: print(op), operationName };
+}
+
+async function post(url: string, token: string, doc: Doc, variables: Record<string, unknown>): Promise<any> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-auth-token': token },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ ...doc, variables }),
   });
   const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
@@ -151,7 +172,7 @@ function untilFinal(ws: Client, id: string): Promise<{ at: number; status: strin
   return new Promise((resolve, reject) => {
     let last = { at: 0, status: '' };
     ws.subscribe(
-      { query: 'subscription($id: ID!) { operationUpdated(id: $id) { status } }', variables: { id } },
+      { ...fixture('create-and-wait.graphql', 'OperationUpdated'), variables: { id } },
       {
         next: (v: any) => (last = { at: performance.now(), status: v.data?.operationUpdated?.status ?? 'ERROR' }),
         error: (e) => reject(e instanceof Error ? e : new Error(JSON.stringify(e))),
@@ -161,8 +182,10 @@ function untilFinal(ws: Client, id: string): Promise<{ at: number; status: strin
   });
 }
 
-const CREATE = `mutation($input: CreateInstanceInput!) { createInstance(input: $input) { operation { id status target { id } } } }`;
-const DELETE = `mutation($input: InstanceActionInput!) { deleteInstance(input: $input) { operation { id status } } }`;
+const CREATE = fixture('create-and-wait.graphql', 'CreateInstance');
+const CREATE_VOLUME = fixture('attach-disk.graphql', 'CreateVolume');
+const ATTACH = fixture('attach-disk.graphql', 'AttachDisk');
+const DELETE = fixture('delete-instance.graphql', 'DeleteInstance');
 
 interface ModeResult {
   mode: 'bus' | 'polling';
@@ -174,6 +197,8 @@ interface ModeResult {
   cycleMs: { p50: number | null; p99: number | null };
   /** Mutation answered → SUCCEEDED message received. */
   createToSucceededMs: { p50: number | null; p99: number | null };
+  /** attachDisk answered → SUCCEEDED (the volume made before it is not counted). */
+  attachToSucceededMs: { p50: number | null; p99: number | null };
   deleteToSucceededMs: { p50: number | null; p99: number | null };
   /** Notification published (oslo timestamp) → instanceEvents message received; bus mode only. */
   eventLatencyMs: { p50: number | null; p99: number | null; events: number } | null;
@@ -234,6 +259,7 @@ async function runMode(
 
     const cycleMs: number[] = [];
     const createMs: number[] = [];
+    const attachMs: number[] = [];
     const deleteMs: number[] = [];
     let failed = 0;
     let next = 0;
@@ -252,6 +278,22 @@ async function runMode(
           const built = await untilFinal(ws, created.id);
           if (built.status !== 'SUCCEEDED') throw new Error(`create ended ${built.status}`);
           createMs.push(built.at - answered);
+          const volume = (
+            await post(gw.url, alice, CREATE_VOLUME, {
+              input: { idempotencyKey: `${key}-vol`, backend: 'CINDER', sizeGb: 1, name: `bench-ops-${i}` },
+            })
+          ).createDisk.operation;
+          const made = await untilFinal(ws, volume.id);
+          if (made.status !== 'SUCCEEDED') throw new Error(`volume create ended ${made.status}`);
+          const diskId =
+            volume.target?.id ??
+            (await post(gw.url, alice, fixture('create-and-wait.graphql', 'OperationStatus'), { id: volume.id })).operation.target.id;
+          const attaching = (await post(gw.url, alice, ATTACH, { input: { idempotencyKey: `${key}-att`, diskId, instanceId: instanceGid } }))
+            .attachDisk.operation;
+          const attachAnswered = performance.now();
+          const attached = await untilFinal(ws, attaching.id);
+          if (attached.status !== 'SUCCEEDED') throw new Error(`attach ended ${attached.status}`);
+          attachMs.push(attached.at - attachAnswered);
           const deleting = (await post(gw.url, alice, DELETE, { input: { idempotencyKey: `${key}-del`, instanceId: instanceGid } })).deleteInstance
             .operation;
           const deleteAnswered = performance.now();
@@ -276,9 +318,10 @@ async function runMode(
       cycles: cycleMs.length,
       failed,
       wallMs: Math.round(wallMs),
-      operationsPerSecond: round((2 * cycleMs.length) / (wallMs / 1000))!,
+      operationsPerSecond: round((4 * cycleMs.length) / (wallMs / 1000))!,
       cycleMs: stats(cycleMs),
       createToSucceededMs: stats(createMs),
+      attachToSucceededMs: stats(attachMs),
       deleteToSucceededMs: stats(deleteMs),
       eventLatencyMs: mode === 'bus' ? { ...stats(eventLatencies), events: eventLatencies.length } : null,
     };
@@ -305,7 +348,7 @@ async function loadRole(): Promise<void> {
   const prefix = `bench-ops-${process.pid}.`;
   const buildMs = Number(values['build-ms']);
   process.stderr.write(
-    `bench:operations: ${opts.count} create→delete cycles at concurrency ${opts.concurrency} on ${opts.runtime}, build ${buildMs} ms, latency ${values.latency} ms\n`,
+    `bench:operations: ${opts.count} create→attach→delete cycles at concurrency ${opts.concurrency} on ${opts.runtime}, build ${buildMs} ms, latency ${values.latency} ms\n`,
   );
   const { info: cloud, proc } = await child<CloudChildInfo>([
     '--role',
@@ -343,13 +386,13 @@ async function loadRole(): Promise<void> {
   fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   const ms = (s: { p50: number | null; p99: number | null }) => `${s.p50 ?? '–'} / ${s.p99 ?? '–'}`;
   console.log(
-    '| mode | cycles (failed) | operations/s | cycle ms p50 / p99 | create → SUCCEEDED ms | delete → SUCCEEDED ms | event latency ms p50 / p99 (events) |',
+    '| mode | cycles (failed) | operations/s | cycle ms p50 / p99 | create → SUCCEEDED ms | attach → SUCCEEDED ms | delete → SUCCEEDED ms | event latency ms p50 / p99 (events) |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const ev = r.eventLatencyMs ? `${ms(r.eventLatencyMs)} (${r.eventLatencyMs.events})` : '–';
     console.log(
-      `| ${r.mode} | ${r.cycles} (${r.failed}) | ${r.operationsPerSecond} | ${ms(r.cycleMs)} | ${ms(r.createToSucceededMs)} | ${ms(r.deleteToSucceededMs)} | ${ev} |`,
+      `| ${r.mode} | ${r.cycles} (${r.failed}) | ${r.operationsPerSecond} | ${ms(r.cycleMs)} | ${ms(r.createToSucceededMs)} | ${ms(r.attachToSucceededMs)} | ${ms(r.deleteToSucceededMs)} | ${ev} |`,
     );
   }
   console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);

@@ -4,6 +4,7 @@
 // calls and response bytes of one query against the floor, latency at concurrency 1 against the critical-path
 // floor, requests/s at fixed concurrency, gateway CPU per request, peak RSS and the share of responses with errors.
 // Cross-request sharing of in-flight GETs is off unless `--share` (bench/gateway-process.ts).
+// Gateways run compiled, as deployed (bench/children.ts compileGateways), unless `--tsx`.
 // Writes bench/results/<date>-<size>[-quick].json, prints the markdown tables, and on a full `small` or
 // `medium` run refreshes the tables in bench/README.md.
 import http from 'node:http';
@@ -13,7 +14,7 @@ import { buildCloud, DEMO_SERVICE_USER } from '../subgraphs/seed/build-cloud.ts'
 import type { CloudSize } from '../subgraphs/seed/types.ts';
 import { loadWorkloads, type CallerName } from './workloads.ts';
 import { computeFloors } from './floors.ts';
-import { startCloudChild, startGatewayChild } from './children.ts';
+import { compileGateways, startCloudChild, startGatewayChild } from './children.ts';
 import { VARIANTS, type Variant } from './variants.ts';
 import { countCalls, loadRun, postGraphql, upstreamRoundTrip, waitIdle, type CallCount, type GraphqlRequest, type LoadResult } from './measure.ts';
 import { codeVersion, machine, markdown, updateReadme, writeRecord, type BenchRecord, type Cell } from './report.ts';
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     // default: production logs at warn and /metrics; off: nothing observed; full: OpenTelemetry traces too, exported
     // to a sink in this process — to price what observing costs (CPU ms/req between runs).
     observability: { type: 'string', default: 'default' },
+    // Gateways run compiled (deploy/build.mjs --with-bench), as deployed; `--tsx` runs their TypeScript through tsx.
+    tsx: { type: 'boolean', default: false },
   },
 });
 const SIZES: CloudSize[] = ['tiny', 'small', 'medium', 'large'];
@@ -125,6 +128,7 @@ const model = buildCloud({ size });
 log(
   `bench: size ${size} (${model.servers.length} instances, ${model.hosts.length} hosts), latency ${latencyMs} ms, ${durationS} s per run, concurrency ${concurrency.join('/')}${quick ? ' (quick)' : ''}, in-flight sharing ${share ? 'on' : 'off'}`,
 );
+const compiled = values.tsx ? null : compileGateways();
 const cloud = await startCloudChild(size, latencyMs, heapMb);
 log(
   cloud.info.mongoUri
@@ -177,7 +181,7 @@ try {
           mongoUri: cloud.info.mongoUri,
           mongoDatabase: cloud.info.mongoDatabase,
         },
-        { heapMb },
+        { heapMb, compiled },
       );
       // Token validation is cached by the gateway: validate every token before anything is counted.
       for (const t of Object.values(tokens).flat()) await postGraphql(g.url, { query: '{ viewer { userId } }', variables: {}, token: t });

@@ -26,6 +26,52 @@ export interface Host {
   createdAt: Date;
 }
 
+/** One resource of a host (vCPUs, MB of RAM, GB of disk), as Nova's os-hypervisors (before 2.88) or Placement reports it. */
+export interface HostResourceUsage {
+  /** The physical amount: Nova's vcpus / memory_mb / local_gb, Placement's inventory `total`. */
+  total: number;
+  /** Placement's `reserved` (null from Nova, whose `used` already counts what it reserves for the host). */
+  reserved: number | null;
+  /** Placement's `allocation_ratio` (null from Nova). */
+  allocationRatio: number | null;
+  /** What the scheduler may place: Placement's (total − reserved) × allocation_ratio, floored; Nova's total. */
+  schedulable: number;
+  /** Allocated: Nova's *_used, Placement's usages. */
+  used: number;
+  /** schedulable − used (negative when a host is overcommitted beyond it). */
+  free: number;
+}
+
+export type HostUsageSource = 'NOVA' | 'PLACEMENT';
+
+export interface HostUsage {
+  source: HostUsageSource;
+  vcpus: HostResourceUsage;
+  memoryMb: HostResourceUsage;
+  diskGb: HostResourceUsage;
+}
+
+/** A Nova hypervisor, as far as Mosaic reads it. */
+export interface Hypervisor {
+  /** An integer before microversion 2.53, the compute node's UUID (= its Placement resource provider) from 2.53. */
+  id: string;
+  /** The nova-compute service's host (`service.host`): what servers' OS-EXT-SRV-ATTR:host and the region controller name. */
+  host: string;
+  hypervisorHostname: string;
+  /** Capacity and usage from os-hypervisors itself: present before 2.88, null from 2.88 (Placement has them). */
+  usage: HostUsage | null;
+}
+
+/** A Nova host aggregate (os-aggregates). */
+export interface HostAggregate {
+  id: number;
+  uuid: string | null;
+  name: string;
+  availabilityZone: string | null;
+  hosts: string[];
+  metadata: Record<string, string>;
+}
+
 export interface Flavor {
   /** Null when Nova embedded the flavor (microversion 2.47+), which carries no id. */
   id: string | null;
@@ -162,6 +208,8 @@ export interface Port {
   fixedIps: { ipAddress: string; subnetId: string }[];
   status: string;
   createdAt: Date | null;
+  /** The port's security group ids (Neutron's `security_groups`); absent when the upstream did not say. */
+  securityGroupIds?: string[];
 }
 
 export interface FloatingIp {
@@ -208,4 +256,77 @@ export interface ResourceMetricsRecord {
   netTxBytes: number | null;
   diskReadIops: number | null;
   diskWriteIops: number | null;
+}
+
+/** A Neutron network (https://docs.openstack.org/api-ref/network/v2/#networks). */
+export interface Network {
+  id: string;
+  name: string;
+  status: string;
+  shared: boolean;
+  /** `router:external`. */
+  external: boolean;
+  /** Null when Neutron does not say (the net-mtu extension is off). */
+  mtu: number | null;
+  subnetIds: string[];
+  projectId: string;
+  createdAt: Date | null;
+}
+
+/** A Neutron subnet (https://docs.openstack.org/api-ref/network/v2/#subnets). */
+export interface Subnet {
+  id: string;
+  name: string;
+  networkId: string;
+  projectId: string;
+  cidr: string;
+  ipVersion: number;
+  gatewayIp: string | null;
+  enableDhcp: boolean;
+  allocationPools: { start: string; end: string }[];
+  dnsNameservers: string[];
+}
+
+export interface SecurityGroupRule {
+  id: string;
+  direction: string;
+  etherType: string;
+  protocol: string | null;
+  portRangeMin: number | null;
+  portRangeMax: number | null;
+  remoteIpPrefix: string | null;
+  remoteGroupId: string | null;
+}
+
+/** A Neutron security group with its rules (https://docs.openstack.org/api-ref/network/v2/#security-groups-security-groups). */
+export interface SecurityGroup {
+  id: string;
+  name: string;
+  description: string;
+  projectId: string;
+  rules: SecurityGroupRule[];
+}
+
+/** A Cinder volume type; `extraSpecs` undefined when Cinder withheld them (non-admins by default policy). */
+export interface VolumeType {
+  id: string;
+  name: string;
+  description: string | null;
+  isPublic: boolean;
+  extraSpecs: Record<string, string> | null;
+}
+
+/** One quota: the limit (-1: unlimited), what is in use and what is reserved. */
+export interface QuotaUsage {
+  limit: number;
+  inUse: number;
+  reserved: number;
+}
+
+/** One service's quotas for a project, keyed by the upstream's own resource names (cores, ram, floatingip…). */
+export type QuotaSet = Record<string, QuotaUsage>;
+
+/** `Project.quotas`: which project's quotas the per-service parts load. */
+export interface ProjectQuotasRecord {
+  projectId: string;
 }

@@ -38,6 +38,10 @@ export const ERRORS = {
   MOSAIC_ERR_UPSTREAM_GARBLED: { code: 'UPSTREAM_ERROR', message: 'The upstream service answered with a malformed body.' },
   MOSAIC_ERR_SUBGRAPH_ERROR: { code: 'UPSTREAM_ERROR', message: 'A federated subgraph answered this field with an error.' },
   MOSAIC_ERR_UNSUPPORTED_VERSION: { code: 'UPSTREAM_ERROR', message: 'The upstream service offers no API version Mosaic speaks.' },
+  MOSAIC_ERR_PARTIAL_LIST: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'The upstream returned records it could not place, so this list would be incomplete.',
+  },
   MOSAIC_ERR_CIRCUIT_OPEN: { code: 'UPSTREAM_UNAVAILABLE', message: 'The upstream service is failing; calls are paused for a moment.' },
   MOSAIC_ERR_NO_ENDPOINT: { code: 'UPSTREAM_UNAVAILABLE', message: 'The service catalog has no endpoint for this service.' },
   MOSAIC_ERR_METRICS_OFF: { code: 'UPSTREAM_UNAVAILABLE', message: 'Metrics are off: no MongoDB is configured (set MONGODB_URI).' },

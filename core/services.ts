@@ -21,6 +21,7 @@ export const SERVICES = {
   cinder: { kind: 'http', catalogTypes: ['block-storage', 'volumev3', 'volumev2', 'volume'], owns: 'volumes' },
   glance: { kind: 'http', catalogTypes: ['image'], owns: 'images' },
   neutron: { kind: 'http', catalogTypes: ['network'], owns: 'ports, floating IPs' },
+  placement: { kind: 'http', catalogTypes: ['placement'], owns: 'resource providers: host capacity and usage (Nova 2.88+)' },
   legacy: { kind: 'http', catalogTypes: [], owns: 'zones, hosts, storage pools, legacy disks' },
   mongodb: { kind: 'mongodb', catalogTypes: [], owns: 'metering rollups' },
 } as const satisfies Record<string, ServiceSpec>;
@@ -32,4 +33,4 @@ export type UpstreamName = { [K in ServiceName]: (typeof SERVICES)[K]['kind'] ex
 export const UPSTREAMS = (Object.keys(SERVICES) as ServiceName[]).filter((n) => SERVICES[n].kind === 'http') as UpstreamName[];
 
 /** The OpenStack services whose endpoints come from the caller's catalog. */
-export type CatalogService = 'nova' | 'cinder' | 'glance' | 'neutron';
+export type CatalogService = 'nova' | 'cinder' | 'glance' | 'neutron' | 'placement';

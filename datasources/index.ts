@@ -20,6 +20,9 @@ import { GlanceSource } from './glance/source.ts';
 import { glanceLoaders } from './glance/loaders.ts';
 import { NeutronSource } from './neutron/source.ts';
 import { neutronLoaders } from './neutron/loaders.ts';
+import { quotaLoaders } from './quotas/loaders.ts';
+import { PlacementSource } from './placement/source.ts';
+import { placementLoaders } from './placement/loaders.ts';
 import { RegionControllerSource } from './legacy/source.ts';
 import { legacyLoaders } from './legacy/loaders.ts';
 
@@ -41,6 +44,7 @@ export interface Sources {
   glance: GlanceSource;
   neutron: NeutronSource;
   legacy: RegionControllerSource;
+  placement: PlacementSource;
 }
 
 /**
@@ -57,6 +61,7 @@ export function createSources(upstream: UpstreamClient, caller: Caller, config: 
     glance: new GlanceSource(upstream, caller),
     neutron: new NeutronSource(upstream, caller),
     legacy: new RegionControllerSource(upstream, config.legacy.url, config.legacy.apiKey),
+    placement: new PlacementSource(upstream, caller),
   };
 }
 
@@ -72,12 +77,15 @@ export interface LoaderDeps {
 /** A request's loaders: every upstream's, over one planning state. */
 export function createLoaders(sources: Sources, { caller, config, scheduler, hints, upstream }: LoaderDeps) {
   const state = new RequestState(caller, hints, scheduler, config.batching, upstream);
+  const nova = novaLoaders(sources.nova, state);
   return {
     ...keystoneLoaders(sources.keystone, state, upstream && projectById(upstream, caller, config.keystone.url)),
-    ...novaLoaders(sources.nova, state),
+    ...nova,
+    ...placementLoaders(sources.placement, state, nova.hypervisors),
     ...cinderLoaders(sources.cinder, state),
     ...glanceLoaders(sources.glance, state),
     ...neutronLoaders(sources.neutron, state),
+    ...quotaLoaders(sources, state),
     ...legacyLoaders(sources.legacy, state),
   };
 }

@@ -2,8 +2,35 @@
 // the server decodes them to route `node(id)` and the typed lookups.
 import { MosaicError } from '../core/errors.ts';
 
-export type NodeType = 'Zone' | 'Host' | 'Instance' | 'Disk' | 'Image' | 'Port' | 'FloatingIp' | 'Project' | 'Operation';
-const NODE_TYPES = new Set<string>(['Zone', 'Host', 'Instance', 'Disk', 'Image', 'Port', 'FloatingIp', 'Project', 'Operation']);
+export type NodeType =
+  | 'Zone'
+  | 'Host'
+  | 'Instance'
+  | 'Disk'
+  | 'Image'
+  | 'Port'
+  | 'FloatingIp'
+  | 'Project'
+  | 'Operation'
+  | 'Network'
+  | 'Subnet'
+  | 'SecurityGroup'
+  | 'VolumeType';
+const NODE_TYPES = new Set<string>([
+  'Zone',
+  'Host',
+  'Instance',
+  'Disk',
+  'Image',
+  'Port',
+  'FloatingIp',
+  'Project',
+  'Operation',
+  'Network',
+  'Subnet',
+  'SecurityGroup',
+  'VolumeType',
+]);
 
 export const toGlobalId = (type: NodeType, key: string | number): string => Buffer.from(`${type}:${key}`, 'utf8').toString('base64url');
 

@@ -17,11 +17,14 @@ import {
 } from './operations.ts';
 import { operationMutations } from './mutations.ts';
 import { Subscription } from './subscriptions.ts';
+import { catalogQueries, ImageOwner, VolumeType } from './catalog.ts';
+import { FixedIp, InstanceSecurityGroups, Network, networkQueries, PortNetwork, SecurityGroup, Subnet } from './network.ts';
+import { ComputeQuotas, NetworkQuotas, ProjectQuotas, ProjectQuotasEdge, VolumeQuotas } from './quotas.ts';
 
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
-  Query: { ...Query, ...operationQueries },
+  Query: { ...Query, ...operationQueries, ...catalogQueries, ...networkQueries },
   Mutation: { ...Mutation, ...operationMutations },
   Subscription,
   Operation,
@@ -33,16 +36,25 @@ export const resolvers: Resolvers = {
   Region,
   Zone,
   Host,
-  Instance,
+  Instance: { ...Instance, ...InstanceSecurityGroups },
   Flavor,
-  Image,
+  Image: { ...Image, ...ImageOwner },
   Disk,
-  Port,
+  Port: { ...Port, ...PortNetwork },
   FloatingIp,
-  Project,
+  Project: { ...Project, ...ProjectQuotasEdge },
   Viewer,
   LoginResult,
   Fleet,
   ZoneStats,
+  FixedIp,
+  Network,
+  Subnet,
+  SecurityGroup,
+  VolumeType,
+  ProjectQuotas,
+  ComputeQuotas,
+  VolumeQuotas,
+  NetworkQuotas,
   Node: { __resolveType: (obj) => (obj as unknown as { __typename: never }).__typename },
 };

@@ -9,6 +9,7 @@ import { MosaicError } from '../core/errors.ts';
 import type { OperationKind } from '../datasources/operations/types.ts';
 import { OperationRefused, type RunRequest } from '../datasources/operations/operations.ts';
 import { IDEMPOTENCY_METADATA_KEY } from '../datasources/operations/kinds.ts';
+import { NovaSource } from '../datasources/nova/source.ts';
 import { requireAdmin } from './authorize.ts';
 import { expectGlobalId, intKey, toGlobalId } from './global-id.ts';
 import { operationsOf } from './operation-access.ts';
@@ -86,11 +87,15 @@ export const operationMutations: Pick<
   | 'startInstance'
   | 'stopInstance'
   | 'rebootInstance'
+  | 'resizeInstance'
+  | 'confirmResizeInstance'
+  | 'revertResizeInstance'
   | 'createDisk'
   | 'attachDisk'
   | 'detachDisk'
   | 'deleteDisk'
   | 'deleteHost'
+  | 'setHostMaintenance'
   | 'allocateFloatingIp'
   | 'associateFloatingIp'
   | 'disassociateFloatingIp'
@@ -132,6 +137,17 @@ export const operationMutations: Pick<
       instanceId: uuidOr(input.instanceId, 'Instance'),
       type: input.type ?? 'SOFT',
     })),
+  resizeInstance: (_, { input }, ctx) =>
+    run(ctx, 'resizeInstance', 'RESIZE_INSTANCE', input, async () => {
+      // Checked before Nova is called: an unknown flavor is the client's mistake, answered at the mutation's path.
+      if (typeof input.flavorId !== 'string' || input.flavorId === '' || input.flavorId.length > 255) throw bad('flavorId must be a Nova flavor id');
+      // One GET /flavors/{id} (private flavors the project may use included; 404 → unknown), not the whole public list.
+      const flavor = await new NovaSource(ctx.upstream, ctx.caller).getFlavor(input.flavorId);
+      if (!flavor) throw bad(`flavor ${input.flavorId} does not exist`);
+      return { instanceId: uuidOr(input.instanceId, 'Instance'), flavorId: flavor.id, flavorName: flavor.name, confirm: input.confirm !== false };
+    }),
+  confirmResizeInstance: instanceAction('confirmResizeInstance', 'CONFIRM_RESIZE_INSTANCE'),
+  revertResizeInstance: instanceAction('revertResizeInstance', 'REVERT_RESIZE_INSTANCE'),
   createDisk: (_, { input }, ctx) =>
     run(ctx, 'createDisk', 'CREATE_DISK', input, async () => {
       if (!Number.isInteger(input.sizeGb) || input.sizeGb < 1) throw bad('sizeGb must be a positive integer');
@@ -201,6 +217,16 @@ export const operationMutations: Pick<
     run(ctx, 'disassociateFloatingIp', 'DISASSOCIATE_FLOATING_IP', input, async () => ({ floatingIpId: uuidOr(input.floatingIpId, 'FloatingIp') })),
   releaseFloatingIp: (_, { input }, ctx) =>
     run(ctx, 'releaseFloatingIp', 'RELEASE_FLOATING_IP', input, async () => ({ floatingIpId: uuidOr(input.floatingIpId, 'FloatingIp') })),
+  setHostMaintenance: (_, { input }, ctx) => {
+    requireAdmin(ctx.caller, 'Host maintenance');
+    return run(ctx, 'setHostMaintenance', 'SET_HOST_MAINTENANCE', input, async () => {
+      if (typeof input.enabled !== 'boolean') throw bad('enabled must be true or false');
+      const hostId = intKey(expectGlobalId(input.hostId, 'Host'));
+      const host = await ctx.loaders.host.load(hostId);
+      if (!host) throw new MosaicError('MOSAIC_ERR_NOT_FOUND', `Host ${hostId} does not exist`);
+      return { hostId, zoneId: host.zoneId, hostname: host.hostname, enabled: input.enabled };
+    });
+  },
   deleteHost: (_, { input }, ctx) => {
     requireAdmin(ctx.caller, 'Deleting hosts');
     return run(

@@ -32,6 +32,18 @@ export async function resolveNode(ctx: GraphContext, id: string): Promise<Typed 
       return typed(type, await loaders.port.load(key));
     case 'FloatingIp':
       return typed(type, await loaders.floatingIp.load(key));
+    // Neutron and Cinder decide with the caller's own token: what they do not list for it is null here.
+    case 'Network':
+      return typed(type, await loaders.network.load(key));
+    case 'Subnet':
+      return typed(type, await loaders.subnet.load(key));
+    case 'SecurityGroup':
+      return typed(type, await loaders.securityGroup.load(key));
+    case 'VolumeType':
+      return typed(
+        type,
+        (await loaders.volumeTypes()).find((t) => t.id === key),
+      );
     case 'Operation':
       // Members see their own project's operations, administrators every project's (resolvers/operations.ts).
       return typed(type, await visibleOperation(ctx, key));

@@ -11,6 +11,8 @@ import { toGlobalId } from './global-id.ts';
 
 export const Disk: DiskResolvers = {
   id: (d) => toGlobalId('Disk', `${d.backend.toLowerCase()}:${d.id}`),
+  // The key federated subgraphs extend Disk by (server/federation/compose.ts MOSAIC_ENTITY_KEYS).
+  backendId: (d) => `${d.backend.toLowerCase()}:${d.id}`,
   instance: (d, _, ctx) => (d.instanceId ? ctx.loaders.instance.load(d.instanceId) : null),
   encrypted: (d) => d.encrypted ?? null,
   multiattach: (d) => d.multiattach ?? null,

@@ -4,10 +4,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import { setMaxListeners } from 'node:events';
 import type { DestinationStream } from 'pino';
-import mercurius from 'mercurius';
-import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+// The two runtimes are imported only in the branch that uses them (buildGateway): each weighs 20-27 MB of resting
+// RSS, and a gateway runs one (bench/README.md "Where the memory goes").
+import type { BaseContext } from '@apollo/server';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Services } from './services.ts';
 import { callerOfRequest, createContext, type RequestContext } from './context.ts';
@@ -17,6 +16,7 @@ import { withPrefetch } from './prefetch.ts';
 import { formatError, hideSuggestions, isGraphQLError } from './format-error.ts';
 import { queryLimitsRule } from './limits/query-limits.ts';
 import { requestGuard } from './http/request-guard.ts';
+import { operationCacheKey } from './http/operation-cache-key.ts';
 import { rateLimitHook } from './http/rate-limit.ts';
 import { graphqlOverHttp } from './http/http-protocol.ts';
 import { CSRF_PREFLIGHT_HEADERS } from './http/csrf.ts';
@@ -88,7 +88,7 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   const runtime = options.runtime ?? config.server.runtime;
   const app = Fastify({ ...loggingOptions(config.observability.logLevel, options.logStream), bodyLimit: config.server.bodyLimitBytes });
   // First, so its hooks see every request, also those a later hook answers early (server/observability/register.ts).
-  registerObservability(app, config, { graphqlPath: '/graphql', tracesUrl: options.tracesUrl });
+  await registerObservability(app, config, { graphqlPath: '/graphql', tracesUrl: options.tracesUrl });
   // Mosaic's schema, joined at start-up with the fields of any configured GraphQL subgraphs (server/federation/).
   // The prefetch wraps first, so the cost guard's check runs before it: a refused query starts nothing (prefetch.ts).
   const schema = guardCost(withPrefetch(await buildFederatedSchema(config.subgraphs)));
@@ -114,6 +114,9 @@ export async function buildGateway(services: Services, options: GatewayOptions =
 
   if (runtime === 'mercurius') {
     app.addHook('onRoute', integerErrorPaths);
+    // Mercurius caches (and JIT-compiles) by the text alone; the operation picked must be part of that key.
+    app.addHook('preValidation', operationCacheKey('/graphql'));
+    const { default: mercurius } = await import('mercurius');
     await app.register(mercurius, {
       schema,
       path: '/graphql',
@@ -137,6 +140,9 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       },
     } as never);
   } else {
+    const [{ ApolloServer }, { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled }, fastifyIntegration] =
+      await Promise.all([import('@apollo/server'), import('@apollo/server/plugin/disabled'), import('@as-integrations/fastify')]);
+    const { default: fastifyApollo, fastifyApolloDrainPlugin } = fastifyIntegration;
     const apollo = new ApolloServer<RequestContext & BaseContext>({
       schema,
       validationRules,
@@ -149,6 +155,8 @@ export async function buildGateway(services: Services, options: GatewayOptions =
       plugins: [
         fastifyApolloDrainPlugin(app),
         ApolloServerPluginLandingPageDisabled(),
+        // No cache hints (the schema has none): without this Apollo wraps every field to compute them (bench:federation).
+        ApolloServerPluginCacheControlDisabled(),
         {
           // Apollo's formatError has no context: suggestions are taken out once the caller is known.
           requestDidStart: async () => ({

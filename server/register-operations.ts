@@ -6,7 +6,6 @@
 //  - `.graphql` files, each file one document (its text as clients send it).
 // An id that is not the hash of its text is refused: the gateway looks documents up by that hash.
 import fs from 'node:fs';
-import { MongoClient } from 'mongodb';
 import type { MosaicConfig } from '../core/config.ts';
 import { documentId, MongoDocumentStore } from '../datasources/persisted/document-store.ts';
 
@@ -48,6 +47,8 @@ export function readOperations(file: string): Registration[] {
 export async function registerOperations(config: MosaicConfig, files: string[], log: (line: string) => void): Promise<number> {
   if (!config.mongodb.uri) throw new Error('mosaic operations register: set mongodb.uri (or MONGODB_URI): the registry lives in MongoDB');
   const operations = files.flatMap(readOperations);
+  // Imported here, not at the top: server/cli.ts loads this module for `mosaic serve` too (~24 MB of RSS).
+  const { MongoClient } = await import('mongodb');
   const client = new MongoClient(config.mongodb.uri, { serverSelectionTimeoutMS: 5_000 });
   try {
     const store = new MongoDocumentStore(client.db(config.mongodb.database), config.mongodb.timeoutMs);

@@ -10,7 +10,7 @@ import type { GraphServices } from '../resolvers/context.ts';
 import type { SharedStore } from '../core/shared-store.ts';
 import { MemoryStore } from '../core/memory-store.ts';
 import { CardinalityStats } from '../datasources/planner/cardinality.ts';
-import { MongoClient } from 'mongodb';
+import { createRequire } from 'node:module';
 import { createEventHub } from '../datasources/events/index.ts';
 import { MemoryDocumentStore, MongoDocumentStore, type DocumentStore } from '../datasources/persisted/document-store.ts';
 
@@ -29,7 +29,9 @@ export interface Services extends GraphServices {
 /** The registry of persisted operations: MongoDB when configured (shared by replicas), else this process. */
 function documentStore(config: MosaicConfig): { documents: DocumentStore; close(): Promise<void> } {
   if (!config.mongodb.uri) return { documents: new MemoryDocumentStore(), close: async () => {} };
-  // Its own small pool: the driver connects on first use, so start-up does not wait on MongoDB for this.
+  // Its own small pool: the driver connects on first use, so start-up does not wait on MongoDB for this. The driver
+  // itself is loaded only here, with a uri configured (~24 MB of resting RSS otherwise spent for nothing).
+  const { MongoClient } = createRequire(import.meta.url)('mongodb') as typeof import('mongodb');
   const client = new MongoClient(config.mongodb.uri, { serverSelectionTimeoutMS: config.mongodb.timeoutMs, maxPoolSize: 5 });
   return { documents: new MongoDocumentStore(client.db(config.mongodb.database), config.mongodb.timeoutMs), close: () => client.close() };
 }

@@ -12,7 +12,7 @@ const USAGE = `Usage: npm run cloud -- [options]
   --seed N                         seed of the generated cloud (default ${DEFAULT_SEED})
   --latency MS                     fixed latency added to every upstream response (default 0)
   --host ADDR                      address to listen on (default 127.0.0.1)
-  --port-base N                    listen on N..N+5 (${SERVICE_NAMES.join(', ')}); 0 picks free ports
+  --port-base N                    listen on N..N+6 (${SERVICE_NAMES.join(', ')}); 0 picks free ports
                                    (default: the real services' ports ${SERVICE_NAMES.map((n) => DEFAULT_PORTS[n]).join(', ')})
   -h, --help                       show this help`;
 
@@ -23,6 +23,7 @@ const LABELS: Record<ServiceName, string> = {
   glance: 'Glance',
   neutron: 'Neutron',
   legacy: 'Legacy',
+  placement: 'Placement',
 };
 
 class UsageError extends Error {}
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     glance: urls.glance,
     neutron: urls.neutron,
     legacy: urls.legacy,
+    placement: urls.placement,
   };
   const projectName = (id: string) => cloud.projects.find((p) => p.id === id)?.name ?? id;
   console.log(`Mosaic demo cloud: size ${cloud.size}, seed ${cloud.seed}, region ${cloud.region}, latency ${options.latencyMs} ms`);

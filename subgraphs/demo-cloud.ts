@@ -1,5 +1,5 @@
-// Starts the whole emulated cloud in this process: Keystone, Nova, Cinder, Glance, Neutron and the legacy
-// region controller, each its own HTTP server, all sharing one seeded Cloud so writes are visible everywhere.
+// Starts the whole emulated cloud in this process: Keystone, Nova, Cinder, Glance, Neutron, Placement and the
+// legacy region controller, each its own HTTP server, all sharing one seeded Cloud so writes are visible everywhere.
 // Used by `npm run cloud`, `mosaic demo`, the tests (ports 0) and the benchmark.
 import { buildCloud, DEMO_SERVICE_USER, type BuildCloudOptions } from './seed/build-cloud.ts';
 import type { Cloud } from './seed/types.ts';
@@ -10,14 +10,15 @@ import { createNova } from './nova/nova.ts';
 import { createCinder } from './cinder/cinder.ts';
 import { createGlance } from './glance/glance.ts';
 import { createNeutron } from './neutron/neutron.ts';
+import { createPlacement } from './placement/placement.ts';
 import { createRegionController } from './legacy/region-controller.ts';
 import { catalogEndpoints, type CatalogStyle } from './keystone/catalog-styles.ts';
 import { AmqpNotifier } from './notify/publisher.ts';
 import { attachNotifier } from './notify/registry.ts';
 import { startBillingSubgraph, type BillingServer } from './billing/server.ts';
 
-export type ServiceName = 'keystone' | 'nova' | 'cinder' | 'glance' | 'neutron' | 'legacy';
-export const SERVICE_NAMES: ServiceName[] = ['keystone', 'nova', 'cinder', 'glance', 'neutron', 'legacy'];
+export type ServiceName = 'keystone' | 'nova' | 'cinder' | 'glance' | 'neutron' | 'legacy' | 'placement';
+export const SERVICE_NAMES: ServiceName[] = ['keystone', 'nova', 'cinder', 'glance', 'neutron', 'legacy', 'placement'];
 
 /** The ports the real services listen on by default. */
 export const DEFAULT_PORTS: Record<ServiceName, number> = {
@@ -27,6 +28,7 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   glance: 9292,
   neutron: 9696,
   legacy: 8080,
+  placement: 8778,
 };
 
 export interface DemoCloudOptions extends BuildCloudOptions {
@@ -35,8 +37,8 @@ export interface DemoCloudOptions extends BuildCloudOptions {
   /** Per-service ports; 0 picks a free one. Defaults to DEFAULT_PORTS. */
   ports?: Partial<Record<ServiceName, number>>;
   host?: string;
-  /** An older Nova or Cinder: the highest microversion each offers, e.g. `{ nova: '2.46', cinder: '3.40' }` (default: 2.96, 3.70). */
-  maxMicroversion?: { nova?: string; cinder?: string };
+  /** An older Nova, Cinder or Placement: the highest microversion each offers, e.g. `{ nova: '2.46', cinder: '3.40' }` (default: 2.96, 3.70, 1.39). */
+  maxMicroversion?: { nova?: string; cinder?: string; placement?: string };
   /** How Keystone's catalog registers the services (subgraphs/keystone/catalog-styles.ts); default as today. */
   catalogStyle?: CatalogStyle;
   /** Publish the services' notifications to this RabbitMQ (subgraphs/notify/); off when absent. Rejects if unreachable. */
@@ -97,6 +99,7 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
     glance: createGlance(cloud),
     neutron: createNeutron(cloud),
     legacy: createRegionController(cloud),
+    placement: createPlacement(cloud, { maxMicroversion: options.maxMicroversion?.placement }),
   };
   const host = options.host ?? '127.0.0.1';
   const urls = {} as Record<ServiceName, string>;

@@ -24,7 +24,7 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
 
   const allVolumes = () =>
     s.once('cinder:all', async () => {
-      const list = await cinder.listVolumes();
+      const list = await cinder.listVolumes({}, s.known('cinder:all'));
       s.learn('cinder:all', list.length);
       for (const [zone, volumes] of groupBy(list, (v) => v.disk.zoneName)) s.learn(`cinder:zone:${zone}`, volumes.length);
       return list;
@@ -33,7 +33,7 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
     s.has('cinder:all')
       ? allVolumes().then((all) => all.filter((v) => v.disk.zoneName === zone))
       : s.once(`cinder:zone:${zone}`, async () => {
-          const list = await cinder.listVolumes({ availability_zone: zone });
+          const list = await cinder.listVolumes({ availability_zone: zone }, s.known(`cinder:zone:${zone}`));
           s.learn(`cinder:zone:${zone}`, list.length);
           return list;
         });
@@ -135,5 +135,8 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
     ]),
   );
 
-  return { allVolumes, cinderDisksByInstance, volume };
+  /** The volume types the caller may see (one small unpaged list per request; `volumeTypes`, VolumeType node ids). */
+  const volumeTypes = () => s.once('cinder:types', () => cinder.volumeTypes());
+
+  return { allVolumes, cinderDisksByInstance, volume, volumeTypes };
 }

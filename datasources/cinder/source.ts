@@ -8,11 +8,21 @@
 // the response's `count` says how many pages follow, which are then fetched at once by `offset`
 // (https://docs.openstack.org/api-ref/block-storage/v3/#list-accessible-volumes-with-details); below 3.45 the
 // pages follow each other by marker. Each page is mapped as it arrives and waits for the Cinder list gate
-// (http/pagination.ts listGate).
+// (http/pagination.ts listGate) when it is expected big (`expectedRecords`, the list's learned size).
 import { OpenStackSource } from '../openstack-source.ts';
 import { garbled } from '../http/status-error.ts';
-import { LIST_PAGES_IN_FLIGHT, collectMarkerPages, collectOffsetPages, hasNextLink, listGate, queryString, withQuery } from '../http/pagination.ts';
-import { toVolume, type VolumeRecord } from './map.ts';
+import {
+  LIST_PAGES_IN_FLIGHT,
+  bigPage,
+  collectMarkerPages,
+  collectOffsetPages,
+  hasNextLink,
+  pageGate,
+  queryString,
+  withQuery,
+} from '../http/pagination.ts';
+import { toCinderQuotaSet, toVolume, toVolumeType, type VolumeRecord } from './map.ts';
+import type { QuotaSet, VolumeType } from '../../core/domain.ts';
 
 export const CINDER_PAGE_LIMIT = 1000;
 /** The microversion from which a volume list answers `count` when asked `with_count=true`. */
@@ -20,11 +30,12 @@ export const WITH_COUNT_MINOR = 45;
 
 export class CinderSource extends OpenStackSource {
   /** GET /volumes/detail: every volume the caller may list: all projects for an admin, its own project otherwise. */
-  async listVolumes(filters: Record<string, string | undefined> = {}): Promise<VolumeRecord[]> {
+  async listVolumes(filters: Record<string, string | undefined> = {}, expectedRecords?: number): Promise<VolumeRecord[]> {
     const params = { ...(this.caller.isAdmin ? { all_tenants: '1' } : {}), ...filters };
     const api = await this.api('cinder');
     const base = `${api.base}/volumes/detail`;
-    const gate = listGate('cinder');
+    // Big pages (from the list's learned size) wait for the process-wide Cinder gate; small ones go at once.
+    const gate = pageGate('cinder', bigPage(expectedRecords, CINDER_PAGE_LIMIT, this.upstream.stats.bytesPerRecord('cinder', 'volumes')));
     /** One page, mapped before the next is asked for; the raw array goes out of scope here. */
     const page = (query: Record<string, string | number | undefined>) =>
       gate.run(async () => {
@@ -58,5 +69,31 @@ export class CinderSource extends OpenStackSource {
     if (res.status === 404) return null;
     if (!res.body?.volume) throw garbled('cinder', 'volume without volume');
     return toVolume(res.body.volume);
+  }
+
+  /**
+   * GET /types: the volume types the caller may use (public ones for members, every type for admins), with
+   * extra specs only where Cinder shows them. https://docs.openstack.org/api-ref/block-storage/v3/#list-all-volume-types
+   * Cinder lists an admin public types only unless `is_public=None` is sent (members never see private types,
+   * whatever they send), so it is sent for admins.
+   */
+  async volumeTypes(): Promise<VolumeType[]> {
+    const api = await this.api('cinder');
+    const res = await this.getList(api, `${api.base}/types${this.caller.isAdmin ? '?is_public=None' : ''}`);
+    const raw: unknown = res.body?.volume_types;
+    if (!Array.isArray(raw)) throw garbled('cinder', 'types without volume_types');
+    return raw.map(toVolumeType);
+  }
+
+  /**
+   * GET /os-quota-sets/{project_id}?usage=true: limits with in_use and reserved. The URL's own project is the
+   * caller's (the API base); the target may differ for admins — Cinder refuses it (403) for members.
+   * https://docs.openstack.org/api-ref/block-storage/v3/#show-quota-usage-for-a-project
+   */
+  async quotaUsage(projectId: string): Promise<QuotaSet> {
+    const api = await this.api('cinder');
+    const res = await this.getList(api, `${api.base}/os-quota-sets/${encodeURIComponent(projectId)}?usage=true`);
+    if (!res.body?.quota_set || typeof res.body.quota_set !== 'object') throw garbled('cinder', 'quota set without quota_set');
+    return toCinderQuotaSet(res.body.quota_set);
   }
 }

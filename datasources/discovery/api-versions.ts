@@ -104,15 +104,16 @@ export class ApiVersions {
         offered.push(`${where.root} offers ${entries.length ? entries.map(describeEntry).join(', ') : 'no version document'}`);
         continue;
       }
-      const segment = lastSegment(chosen.entry.self) ?? where.segment;
-      if (!segment)
+      // Placement's API is its root (self link ""): the base is the root, with no version segment.
+      const segment = spoken.atRoot ? '' : (lastSegment(chosen.entry.self) ?? where.segment);
+      if (!segment && !spoken.atRoot)
         throw new MosaicError('MOSAIC_ERR_UPSTREAM_GARBLED', `${service}: the version document of ${where.root} has no self link`, { service });
       const project = where.tail ?? (service === 'cinder' ? caller.projectId : null);
       const mv = chosen.microversion;
       return {
         service,
         root: where.root,
-        base: `${where.root}/${segment}${project ? `/${project}` : ''}`,
+        base: `${where.root}${segment ? `/${segment}` : ''}${project ? `/${project}` : ''}`,
         microversion: mv,
         versionHeader: mv && spoken.microversions ? `${spoken.microversions.header} ${formatMicroversion(mv)}` : null,
       };

@@ -6,6 +6,9 @@
 //   Glance   GET /versions 200 {"versions": [{id: "v2.16", status: "CURRENT", links}, …, {id: "v2.0"}]}
 //            https://docs.openstack.org/api-ref/image/v2/#versions
 //   Neutron  GET /        200 {"versions": [{id: "v2.0", status: "CURRENT", links}]}
+//   Placement GET /       200 {"versions": [{id: "v1.0", max_version: "1.39", min_version: "1.0", links: [{rel: "self", href: ""}]}]}
+//            (its range is `max_version`, not `version`; the API is at the root: the self link is empty)
+//            https://docs.openstack.org/api-ref/placement/#list-versions
 // and what Mosaic speaks of each: one major API per service, with the microversion range it was built and
 // tested against (https://docs.openstack.org/api-guide/compute/microversions.html). Pure functions of the body.
 import type { CatalogService } from '../../core/services.ts';
@@ -36,19 +39,25 @@ export interface SpokenApi {
   documentPath: string;
   /** For microversioned APIs: the `OpenStack-API-Version` service name and the range Mosaic speaks. */
   microversions?: { header: string; min: Microversion; max: Microversion };
+  /** The API is at the endpoint root, with no version segment (Placement): the base is the root itself. */
+  atRoot?: boolean;
 }
 
 /**
- * What Mosaic speaks. Nova: v2.1 with 2.1–2.79 (2.79 is what the mapping was written for; below 2.47 flavors are
- * looked up by id, below 2.53 hypervisor ids are integers). Cinder: v3 with 3.0–3.70 (nothing Mosaic reads changes
- * across 3.x). Glance v2 and Neutron v2.0 have no microversions Mosaic needs.
+ * What Mosaic speaks. Nova: v2.1 with 2.1–2.96 (below 2.47 flavors are looked up by id, below 2.53 hypervisor ids
+ * are integers, from 2.88 os-hypervisors has no capacity and usage fields and they come from Placement; nothing
+ * else Mosaic reads changes between 2.79 and 2.96: 2.89 reshapes GET os-volume_attachments, which Mosaic does not
+ * read, 2.90/2.94 add a hostname Mosaic does not read, 2.96 pinned_availability_zone likewise —
+ * https://docs.openstack.org/nova/latest/reference/api-microversion-history.html). Cinder: v3 with 3.0–3.70
+ * (nothing Mosaic reads changes across 3.x). Glance v2 and Neutron v2.0 have no microversions Mosaic needs.
+ * Placement: 1.0–1.39 (provider inventories and usages read the same across them).
  */
 export const SPOKEN: Record<CatalogService, SpokenApi> = {
   nova: {
     ids: /^v2\.1$/,
     name: 'v2.1',
     documentPath: '/',
-    microversions: { header: 'compute', min: { major: 2, minor: 1 }, max: { major: 2, minor: 79 } },
+    microversions: { header: 'compute', min: { major: 2, minor: 1 }, max: { major: 2, minor: 96 } },
   },
   cinder: {
     ids: /^v3(\.\d+)?$/,
@@ -58,6 +67,13 @@ export const SPOKEN: Record<CatalogService, SpokenApi> = {
   },
   glance: { ids: /^v2(\.\d+)?$/, name: 'v2', documentPath: '/versions' },
   neutron: { ids: /^v2\.0$/, name: 'v2.0', documentPath: '/' },
+  placement: {
+    ids: /^v1\.0$/,
+    name: 'v1.0',
+    documentPath: '/',
+    microversions: { header: 'placement', min: { major: 1, minor: 0 }, max: { major: 1, minor: 39 } },
+    atRoot: true,
+  },
 };
 
 const VERSION_RE = /^(\d+)\.(\d+)$/;
@@ -91,7 +107,8 @@ export function parseVersionDocument(body: unknown): ApiVersionEntry[] {
     if (typeof e.id !== 'string') continue;
     const links: any[] = Array.isArray(e.links) ? e.links : [];
     const self = links.find((l) => l && l.rel === 'self' && typeof l.href === 'string');
-    const max = parseMicroversion(e.version);
+    // Placement spells the range max_version/min_version (Nova and Cinder: version/min_version).
+    const max = parseMicroversion(e.version) ?? parseMicroversion(e.max_version);
     entries.push({
       id: e.id,
       status: typeof e.status === 'string' ? e.status : '',

@@ -13,9 +13,14 @@
 // state is not news (`changes-since` is inclusive and `updated` has whole seconds, so the newest changes are listed
 // twice). A server first seen that was created since polling began is CREATED (in BUILD, where every Nova server
 // starts) and then, if it is already further, STATUS_CHANGED; one created earlier is STATUS_CHANGED with an unknown
-// oldStatus, or DELETED. Disk attachments do not change a server's `updated`: DISK_ATTACHED/DETACHED need the bus.
-// While the bus is consumed nothing is polled, and each scope's clock follows the present, so a bus that goes down
-// hands over to polling from the last moment it was known good.
+// oldStatus, or DELETED. Disk attachments do not change a server's `updated`: DISK_ATTACHED/DETACHED come from
+// Cinder, each volume's attachments diffed with the last seen (volume-changes.ts), in the same tick and scope.
+// While the bus is consumed Nova is not polled, and each scope's clock follows the present, so a bus that goes down
+// hands over to polling from the last moment it was known good. Cinder's side keeps its state across the bus's
+// time: the baseline is taken once (one listing), the bus's own disk events keep each volume's attachments current
+// (observe), and its clock follows the last bus message. At handover polling diffs from there as usual, so an
+// attach or detach between the bus's last message and the first poll is delivered, and one the bus delivered is not
+// delivered again.
 import type { Caller } from '../../core/caller.ts';
 import { MosaicError } from '../../core/errors.ts';
 import { UpstreamClient, type HttpStack } from '../http/client.ts';
@@ -23,6 +28,7 @@ import { BatchScheduler } from '../planner/scheduler.ts';
 import { OpenStackSource } from '../openstack-source.ts';
 import { garbled } from '../http/status-error.ts';
 import type { DomainEvent } from './types.ts';
+import { CinderChanges, baseline, volumeEvents, type VolumeScope } from './volume-changes.ts';
 
 /** One server as changes-since lists it. */
 interface Change {
@@ -74,6 +80,8 @@ interface Scope {
   /** When this scope began polling: servers created since are CREATED. */
   began: number;
   seen: Map<string, { status: string; taskState: string | null }>;
+  /** Cinder's side: volumes' attachments (volume-changes.ts). */
+  volumes: VolumeScope;
 }
 
 export class ChangesPoller {
@@ -89,6 +97,10 @@ export class ChangesPoller {
   private readonly refused = new Set<string>();
   /** Listings made (tests and the bench). */
   polls = 0;
+  /** Ticks run, bus or not (tests). */
+  ticks = 0;
+  /** When the bus last delivered an event (observe), ms. */
+  private lastBusAt = 0;
 
   constructor(
     private readonly stack: HttpStack,
@@ -141,6 +153,25 @@ export class ChangesPoller {
     await this.running;
   }
 
+  /**
+   * An event the bus delivered: its disk attachments are applied to every scope's Cinder state that covers its
+   * project, so the polling that takes over later does not report them again (or miss the one after).
+   */
+  observe(event: DomainEvent): void {
+    this.lastBusAt = Date.now();
+    if (event.kind !== 'disk.attached' && event.kind !== 'disk.detached') return;
+    if (!event.instanceId) return;
+    for (const [key, scope] of this.scopes) {
+      if (key !== 'all' && key !== event.projectId) continue;
+      if (!scope.volumes.since) continue; // no baseline yet: it will list the volume as it is
+      const servers = new Set(scope.volumes.seen.get(event.resourceId) ?? []);
+      if (event.kind === 'disk.attached') servers.add(event.instanceId);
+      else servers.delete(event.instanceId);
+      scope.volumes.seen.delete(event.resourceId);
+      scope.volumes.seen.set(event.resourceId, servers);
+    }
+  }
+
   /** The token per scope: an administrator's for everything, else one per project (the latest to expire). */
   private tokens(): Map<string, Caller> {
     const now = Date.now();
@@ -154,6 +185,7 @@ export class ChangesPoller {
   }
 
   private async tick(): Promise<void> {
+    this.ticks++;
     const tokens = this.tokens();
     for (const key of [...this.scopes.keys()]) if (!tokens.has(key)) this.scopes.delete(key);
     const now = new Date();
@@ -161,9 +193,18 @@ export class ChangesPoller {
       let scope = this.scopes.get(key);
       // Whole seconds: Nova's `updated` has no fraction, and changes-since compares it inclusively.
       const floor = new Date(Math.floor(now.getTime() / 1000) * 1000);
-      if (!scope) this.scopes.set(key, (scope = { since: floor, began: floor.getTime(), seen: new Map() }));
+      if (!scope) {
+        const volumes: VolumeScope = { since: null, began: floor.getTime(), seen: new Map() };
+        this.scopes.set(key, (scope = { since: floor, began: floor.getTime(), seen: new Map(), volumes }));
+      }
       if (this.busActive()) {
         scope.since = floor;
+        // The bus reports attachments (observe keeps `seen` current); Cinder is listed only for the baseline.
+        if (!scope.volumes.since) await this.pollVolumes(scope.volumes, key, caller, floor);
+        else if (this.lastBusAt > 0) {
+          const lastBus = new Date(Math.floor(this.lastBusAt / 1000) * 1000);
+          if (lastBus > scope.volumes.since) scope.volumes.since = lastBus;
+        }
         continue;
       }
       try {
@@ -176,6 +217,23 @@ export class ChangesPoller {
           this.refused.add(caller.token);
         // Anything else (Nova down, a timeout): the same window is asked again next time.
       }
+      await this.pollVolumes(scope.volumes, key, caller, floor);
+    }
+  }
+
+  /** Cinder's half of a tick: the baseline first, then the volumes updated since (volume-changes.ts). */
+  private async pollVolumes(volumes: VolumeScope, key: string, caller: Caller, floor: Date): Promise<void> {
+    try {
+      const cinder = new CinderChanges(new UpstreamClient(this.stack, new BatchScheduler(0)), caller);
+      const project = key === 'all' ? caller.projectId : key;
+      this.polls++;
+      if (!volumes.since) baseline(volumes, await cinder.inUse(key === 'all', project), floor);
+      else {
+        const { changes, truncated } = await cinder.since(volumes.since, key === 'all', project);
+        for (const e of volumeEvents(volumes, changes, truncated)) this.publish(e);
+      }
+    } catch {
+      // Cinder down or refusing: the same window is asked again next time (a refused token shows on Nova too).
     }
   }
 

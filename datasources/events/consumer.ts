@@ -7,7 +7,7 @@
 // When RabbitMQ goes away (restart, network) the connection is re-made with backoff (250 ms doubling to 10 s); the
 // queue is declared again. Messages sent while no queue existed are lost to this replica: operations are still
 // finished by polling (datasources/operations/tracker.ts), which is why polling stays the fallback.
-import { connect, type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { normalize } from './normalize.ts';
 import type { DomainEvent } from './types.ts';
 
@@ -58,6 +58,8 @@ export class NotificationConsumer {
     if (!this.running) return;
     let model: ChannelModel | null = null;
     try {
+      // amqplib is imported on the first connection, so a gateway without events.amqpUrl never loads it.
+      const { connect } = await import('amqplib');
       model = await connect(this.url, { timeout: 2_000 });
       model.on('error', () => {});
       const channel = await model.createChannel();

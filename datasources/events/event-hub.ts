@@ -36,7 +36,12 @@ export class EventHub {
     readonly operationChanges: OperationChanges,
     stack?: HttpStack,
   ) {
-    this.consumer = config.amqpUrl ? new NotificationConsumer(config.amqpUrl, config.exchanges, (e) => this.publish(e)) : null;
+    this.consumer = config.amqpUrl
+      ? new NotificationConsumer(config.amqpUrl, config.exchanges, (e) => {
+          this.poller?.observe(e); // the poller's Cinder state follows the bus (changes-poller.ts)
+          this.publish(e);
+        })
+      : null;
     this.poller = stack
       ? new ChangesPoller(
           stack,

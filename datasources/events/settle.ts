@@ -53,6 +53,14 @@ export function settleBy(event: DomainEvent, op: OperationRecord): (Progress & {
       return event.kind === 'disk.deleted' ? done() : null;
     case 'DELETE_HOST':
       return event.kind === 'host.deleted' ? done() : null;
+    case 'SET_HOST_MAINTENANCE':
+      // The controller answers synchronously: final before its host.update could say so.
+      return null;
+    case 'RESIZE_INSTANCE':
+    case 'CONFIRM_RESIZE_INSTANCE':
+    case 'REVERT_RESIZE_INSTANCE':
+      // Whether the flavor is the one asked for is on the server, not in instance.resize_*.end: poll now.
+      return null;
     case 'ALLOCATE_FLOATING_IP':
     case 'ASSOCIATE_FLOATING_IP':
     case 'DISASSOCIATE_FLOATING_IP':

@@ -5,7 +5,7 @@ import { mapLimit } from '../../core/collections.ts';
 import { chunkByUrlBytes } from '../http/pagination.ts';
 import { perChunk } from '../planner/per-chunk.ts';
 import type { RequestState } from '../planner/request-state.ts';
-import type { GlanceSource } from './source.ts';
+import type { GlanceSource, ImagePageQuery } from './source.ts';
 
 export function glanceLoaders(glance: GlanceSource, s: RequestState) {
   const { concurrency, maxUrlBytes } = s.batching;
@@ -24,5 +24,19 @@ export function glanceLoaders(glance: GlanceSource, s: RequestState) {
     }
     return results;
   });
-  return { image };
+  /**
+   * One page of the caller's image list (`images`); its images also answer later lookups by id. Fetched once per
+   * request per query (aliases of the same images(...) page share one Glance call), keyed by its filters in order.
+   */
+  const imagePage = (q: ImagePageQuery) => {
+    const filters = Object.entries(q.filters)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return s.once(`glance:page:${JSON.stringify([filters, q.limit, q.marker ?? null, q.sort ?? null])}`, async () => {
+      const page = await glance.imagePage(q);
+      for (const i of page) image.prime(i.id, i);
+      return page;
+    });
+  };
+  return { image, imagePage };
 }

@@ -4,10 +4,22 @@
 // (`<root>/v2`) comes from Glance's version document (openstack-source.ts api()), not from the catalog URL.
 import { OpenStackSource } from '../openstack-source.ts';
 import { garbled } from '../http/status-error.ts';
+import { queryString, withQuery } from '../http/pagination.ts';
+import { MosaicError } from '../../core/errors.ts';
 import type { Image } from '../../core/domain.ts';
 import { toImage } from './map.ts';
 
 export const GLANCE_PAGE_LIMIT = 1000;
+
+/** One page of `GET /v2/images` as Glance filters, sorts and pages it (https://docs.openstack.org/api-ref/image/v2/#list-images). */
+export interface ImagePageQuery {
+  /** Glance's own filter parameters (visibility, status, tag, owner, name…), values as Glance takes them. */
+  filters: Record<string, string | string[] | undefined>;
+  limit: number;
+  marker?: string;
+  /** `sort=key:dir,…`. */
+  sort?: string;
+}
 
 export class GlanceSource extends OpenStackSource {
   /** Bytes of the list URL before the ids, for sizing chunks. */
@@ -29,6 +41,29 @@ export class GlanceSource extends OpenStackSource {
       url = typeof next === 'string' && page.length > 0 ? `${api.root}${next.startsWith('/') ? '' : '/'}${next}` : null;
     }
     return images;
+  }
+
+  /**
+   * One page of the caller's image list, exactly as Glance filters it for the caller's token (public, shared,
+   * community and its own images are Glance's decision). A marker Glance does not know (deleted, or not visible
+   * to this caller) is a 400/403 from Glance: the client's stale cursor, not an upstream failure.
+   */
+  async imagePage(q: ImagePageQuery): Promise<Image[]> {
+    const api = await this.api('glance');
+    const url = withQuery(`${api.base}/images`, queryString({ ...q.filters, sort: q.sort, limit: q.limit, marker: q.marker }));
+    let res: { body: any };
+    try {
+      res = await this.getList(api, url);
+    } catch (err) {
+      const status = err instanceof MosaicError ? err.upstream?.status : undefined;
+      if (q.marker && (status === 400 || status === 403)) {
+        throw new MosaicError('MOSAIC_ERR_BAD_CURSOR', 'The cursor names an image Glance no longer lists.', undefined, { cause: err });
+      }
+      throw err;
+    }
+    const page: unknown = res.body?.images;
+    if (!Array.isArray(page)) throw garbled('glance', 'images list without images');
+    return page.map(toImage);
   }
 
   /** GET /v2/images/{id}: one image, or null when Glance does not know it. */

@@ -1,6 +1,9 @@
 // The one HTTP client (long-lived: keep-alive agents, timeouts, retries for idempotent calls only) and the
 // per-request upstream client built on it, which every datasource uses. The per-request client
-// - fetches each GET URL at most once per GraphQL request (DESIGN.md: never call the same URL twice),
+// - fetches each GET URL at most once per GraphQL request (DESIGN.md: never call the same URL twice): small
+//   answers stay in the request's memo, big ones (over MEMO_MAX_BYTES: list pages) only until the consumers
+//   waiting for them have them — the sources map each page as it arrives and the loaders keep the mapped records
+//   under RequestState.once() or DataLoader's cache, so no raw page JSON is held past its mapping (issue #8),
 // - shares identical GETs in flight with other requests of the same tenant scope (http/coalesce.ts),
 // - tells the batch scheduler what is in flight,
 // - maps transport failures, upstream statuses and garbled bodies to the error table (http/status-error.ts),
@@ -24,6 +27,13 @@ import { statusError, transportError, upstreamRequestId } from './status-error.t
 import { ApiVersions } from '../discovery/api-versions.ts';
 import { UpstreamStats } from '../planner/upstream-stats.ts';
 import type { PlanTrace } from '../planner/plan-trace.ts';
+
+/**
+ * Bodies larger than this leave the request's memo once the consumers already waiting for them have them. Per-key
+ * lookups (1–3 KB) and small lists stay memoised for the whole request; a 1000-record page (~1–2 MB of JSON, several
+ * times that parsed) is held by its consumer only until it is mapped, not by the memo until the request ends.
+ */
+export const MEMO_MAX_BYTES = 64 * 1024;
 
 export interface UpstreamResponse<T = any> {
   status: number;
@@ -139,14 +149,31 @@ export class UpstreamClient {
       const sharedKey = `${service} ${url} ${credential}${accept ? ` ${accept.join(',')}` : ''}`;
       if (observed) channels.cache.publish({ cache: 'inflight', hit: this.stack.inflight.has(sharedKey) });
       // Shared fetches do not carry this request's abort signal: another request may be waiting on them.
-      pending = this.scheduler.track(this.stack.inflight.share(sharedKey, () => this.send(service as UpstreamName, { url, headers, accept }, false)));
-      this.memo.set(key, pending);
+      const fetched = this.scheduler.track(
+        this.stack.inflight.share(sharedKey, () => this.send(service as UpstreamName, { url, headers, accept }, false)),
+      );
+      this.memo.set(key, fetched);
+      // Consumers already holding this promise get the answer whatever the memo holds; only a get() of the same URL
+      // after it arrived fetches a big body again (the loaders keep mapped lists, so they do not ask twice).
+      fetched.then(
+        (res) => {
+          if ((res.bytes ?? 0) > MEMO_MAX_BYTES && this.memo.get(key) === fetched) this.memo.delete(key);
+        },
+        () => undefined,
+      );
+      pending = fetched;
     }
     return pending as Promise<UpstreamResponse<T>>;
   }
 
-  request<T = any>(service: ServiceName, spec: RequestSpec): Promise<UpstreamResponse<T>> {
-    return this.scheduler.track(this.send<T>(service as UpstreamName, spec));
+  /**
+   * One call, sent as is. `tracked: false` keeps it out of the batch scheduler's in-flight count (a subgraph's
+   * `_entities` call, whose answer never brings the REST loaders a parent: server/federation/subgraph-client.ts);
+   * it still counts against the budget and shows in metrics and traces like any other.
+   */
+  request<T = any>(service: ServiceName, spec: RequestSpec, options: { tracked?: boolean } = {}): Promise<UpstreamResponse<T>> {
+    const sending = this.send<T>(service as UpstreamName, spec);
+    return options.tracked === false ? sending : this.scheduler.track(sending);
   }
 
   private async send<T>(service: UpstreamName, spec: RequestSpec, abortable = true): Promise<UpstreamResponse<T>> {

@@ -8,11 +8,16 @@
 //    says how many there are, the others are fetched at once (collectOffsetPages);
 //  - disjoint scopes (Nova's availability zones, nova/source.ts): one marker chain per scope, side by side.
 // Memory: every page is mapped to domain records as it arrives (the `fetchPage` callbacks return mapped items),
-// so the sources keep no raw page array past its own mapping (the request's URL memo in http/client.ts still
-// holds each response until the request ends: that is what lets it answer a repeated URL); and at most LIST_PAGES_IN_FLIGHT pages of big lists (Nova
-// and Cinder lists of up to 1000 records, ~1–2 MB of JSON each) are in flight per upstream in the whole process
-// (listGate: a long-lived semaphore per service, shared by every request), which bounds the raw JSON being
-// received and parsed at once however many wide queries run.
+// so the sources keep no raw page array past its own mapping (and the request's URL memo in http/client.ts lets
+// go of bodies over MEMO_MAX_BYTES once their consumers have them); and at most BIG_PAGES_IN_FLIGHT big pages
+// (expected over BIG_PAGE_BYTES: Nova and Cinder pages of up to 1000 records are ~1–2 MB of JSON, several times
+// that parsed) are in flight per upstream in the whole process (listGate: a long-lived semaphore per service,
+// shared by every request), which bounds the raw JSON being received, parsed and mapped at once however many wide
+// queries run: 64 concurrent fleet trees do not hold 64 all-tenants volume lists at once. A page is expected big
+// from the list's learned size (planner/size-hints.ts, passed down by the loaders) × the upstream's learned bytes
+// per record (planner/upstream-stats.ts); a list never seen is expected big. Small pages (a member's project,
+// one zone of a small cloud) never wait behind big ones. On two cores 4 big pages at a time keep both busy
+// (one parsing while others travel); more only multiplies the memory.
 
 import { mapLimit } from '../../core/collections.ts';
 
@@ -100,8 +105,22 @@ export async function collectOffsetPages<T>(
   return all;
 }
 
-/** Pages of big lists in flight per upstream service, for the whole process (see the header). */
+/** Offset pages of one list asked for at once (collectOffsetPages' concurrency); big ones still wait for the gate. */
 export const LIST_PAGES_IN_FLIGHT = 8;
+
+/** Pages expected larger than this wait for their upstream's gate (see the header). */
+export const BIG_PAGE_BYTES = 256 * 1024;
+
+/** Big pages in flight per upstream service, for the whole process (see the header). */
+export const BIG_PAGES_IN_FLIGHT = 4;
+
+/**
+ * True when a page of a list is expected over BIG_PAGE_BYTES: `expectedRecords` is the list's learned size
+ * (undefined when never seen: then the full `pageLimit`), `bytesPerRecord` the upstream's learned record size.
+ */
+export function bigPage(expectedRecords: number | undefined, pageLimit: number, bytesPerRecord: number): boolean {
+  return Math.min(expectedRecords ?? pageLimit, pageLimit) * bytesPerRecord > BIG_PAGE_BYTES;
+}
 
 /** A counting semaphore: at most `limit` runs at once, the others wait in arrival order. */
 export class Gate {
@@ -134,8 +153,15 @@ const gates = new Map<string, Gate>();
 /** The long-lived gate for big list pages of `service` (one per service per process). */
 export function listGate(service: string): Gate {
   let gate = gates.get(service);
-  if (!gate) gates.set(service, (gate = new Gate(LIST_PAGES_IN_FLIGHT)));
+  if (!gate) gates.set(service, (gate = new Gate(BIG_PAGES_IN_FLIGHT)));
   return gate;
+}
+
+const OPEN: Pick<Gate, 'run'> = { run: (fn) => fn() };
+
+/** The service's gate for pages expected big (bigPage()), none for the others. */
+export function pageGate(service: string, big: boolean): Pick<Gate, 'run'> {
+  return big ? listGate(service) : OPEN;
 }
 
 /** Splits keys into chunks whose joined query stays under `maxBytes` (a URL of ~4 KB passes every proxy). */

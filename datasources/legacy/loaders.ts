@@ -9,8 +9,10 @@ import { LEGACY_MAX_IDS, type RegionControllerSource } from './source.ts';
 
 export function legacyLoaders(legacy: RegionControllerSource, s: RequestState) {
   const { concurrency } = s.batching;
-  const zones = () => s.once('legacy:zones', () => legacy.zones());
-  const storages = () => s.once('legacy:storages', () => legacy.storages());
+  // Asked for directly by resolvers, beside the level's batches: started at the level's check so they never hold
+  // those batches back a round (planner/scheduler.ts soon()).
+  const zones = () => s.once('legacy:zones', () => s.scheduler.soon(() => legacy.zones()));
+  const storages = () => s.once('legacy:storages', () => s.scheduler.soon(() => legacy.storages()));
 
   const hostsByZone = s.loader<number, Host[]>('hostsByZone', async (zoneIds) =>
     mapLimit([...zoneIds], concurrency, (id) => legacy.hostsOfZone(id).catch((e: Error) => e)),

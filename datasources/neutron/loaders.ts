@@ -1,13 +1,13 @@
 // Neutron's per-request loaders. Repeated filters are OR, so ports by device and floating IPs by address are
 // chunked under the URL budget (the chunks run in parallel: one round); Neutron does not page by default, so the
 // wide list is a single call, chosen when its extra records cost less than the chunks' extra calls.
-import type { FloatingIp, Port } from '../../core/domain.ts';
+import type { FloatingIp, Network, Port, SecurityGroup, Subnet } from '../../core/domain.ts';
 import { groupBy } from '../../core/collections.ts';
 import { chunkByUrlBytes } from '../http/pagination.ts';
 import { UNKNOWN_LIST_RECORDS } from '../planner/cost-model.ts';
 import { perChunk } from '../planner/per-chunk.ts';
 import type { RequestState } from '../planner/request-state.ts';
-import type { NeutronSource } from './source.ts';
+import type { NeutronCollection, NeutronSource } from './source.ts';
 
 /** What a floating-IP batch needs of an instance: the floating addresses Nova reports for it. */
 export interface InstanceAddressesKey {
@@ -18,7 +18,7 @@ export interface InstanceAddressesKey {
 export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
   const { maxUrlBytes } = s.batching;
   /** Chunks of `values` for repeated `key=value` filters on a collection, each URL under the budget. */
-  const chunksOf = async (values: string[], collection: 'ports' | 'floatingips', key: string) =>
+  const chunksOf = async (values: string[], collection: NeutronCollection, key: string) =>
     chunkByUrlBytes(values, (await neutron.urlFor(collection)).length, (v) => key.length + 2 + encodeURIComponent(v).length, maxUrlBytes);
   const learned =
     <T>(key: string, fetch: () => Promise<T[]>) =>
@@ -111,8 +111,8 @@ export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
     { cacheKeyFn: (i) => i.id },
   );
 
-  /** Ports and floating IPs by id (for node(id)): `id=` filters, chunked. */
-  const byId = <V extends { id: string }>(name: string, collection: 'ports' | 'floatingips', fetch: (ids: string[]) => Promise<V[]>) =>
+  /** Ports, floating IPs, networks, subnets and security groups by id (node(id), Port.network…): `id=` filters, chunked. */
+  const byId = <V extends { id: string }>(name: string, collection: NeutronCollection, fetch: (ids: string[]) => Promise<V[]>) =>
     s.loader<string, V | null>(name, async (ids) =>
       perChunk(
         ids,
@@ -123,6 +123,20 @@ export function neutronLoaders(neutron: NeutronSource, s: RequestState) {
     );
   const port = byId<Port>('port', 'ports', (ids) => neutron.portsByIds(ids));
   const floatingIp = byId<FloatingIp>('floatingIp', 'floatingips', (ids) => neutron.floatingIpsByIds(ids));
+  // One call per level: every Port.network (or FixedIp.subnet) of a level lands in one batch.
+  const network = byId<Network>('network', 'networks', (ids) => neutron.networksByIds(ids));
+  const subnet = byId<Subnet>('subnet', 'subnets', (ids) => neutron.subnetsByIds(ids));
+  const securityGroup = byId<SecurityGroup>('securityGroup', 'security_groups', (ids) => neutron.securityGroupsByIds(ids));
 
-  return { portsByInstance, floatingIpsByInstance, port, floatingIp };
+  /** Root lists (`networks`, `securityGroups`): the first `limit` Neutron shows the caller, once per request and filter. */
+  const networkList = (filters: Record<string, string | undefined>, limit: number) =>
+    s.once(`neutron:networks:${JSON.stringify(filters)}:${limit}`, async () => {
+      const list = await neutron.networks(filters, limit);
+      for (const n of list) network.prime(n.id, n);
+      return list;
+    });
+  const securityGroupList = (filters: Record<string, string | undefined>, limit: number) =>
+    s.once(`neutron:security_groups:${JSON.stringify(filters)}:${limit}`, () => neutron.securityGroups(filters, limit));
+
+  return { portsByInstance, floatingIpsByInstance, port, floatingIp, network, subnet, securityGroup, networkList, securityGroupList };
 }

@@ -18,6 +18,9 @@ export interface ServerState {
   projectId: string;
   metadata: Record<string, string>;
   updatedAt: Date | null;
+  /** The flavor's id (before microversion 2.47) or null; from 2.47 only its name (`original_name`) is shown. */
+  flavorId: string | null;
+  flavorName: string | null;
   /** Nova's `fault` of a server in ERROR: code and message (the traceback is for administrators only). */
   fault: { code: number; message: string } | null;
 }
@@ -32,6 +35,8 @@ const toState = (s: any): ServerState => ({
   projectId: s.tenant_id,
   metadata: s.metadata ?? {},
   updatedAt: s.updated ? new Date(s.updated) : null,
+  flavorId: typeof s.flavor?.id === 'string' ? s.flavor.id : null,
+  flavorName: typeof s.flavor?.original_name === 'string' ? s.flavor.original_name : null,
   fault: s.fault && typeof s.fault.message === 'string' ? { code: Number(s.fault.code) || 500, message: s.fault.message } : null,
 });
 
@@ -51,7 +56,10 @@ export class NovaActions extends OpenStackSource {
     await this.upstream.request('nova', { method: 'DELETE', url: `${base}/servers/${encodeURIComponent(id)}`, headers });
   }
 
-  /** POST /servers/{id}/action with one action: `{"os-start": null}`, `{"os-stop": null}`, `{"reboot": {"type"}}`. */
+  /**
+   * POST /servers/{id}/action with one action: `{"os-start": null}`, `{"os-stop": null}`, `{"reboot": {"type"}}`,
+   * `{"resize": {"flavorRef"}}`, `{"confirmResize": null}`, `{"revertResize": null}`.
+   */
   async action(id: string, body: Record<string, unknown>): Promise<void> {
     const { base, headers } = await this.target('nova');
     await this.upstream.request('nova', {

@@ -2,7 +2,7 @@
 // hosts is answered by per-host lists, the hosts' zone lists or the one all-tenants list, and a batch of ids by
 // per-id GETs or the caller's whole list — whichever is expected to finish soonest (planner/cost-model.ts). Every
 // server any list returns is kept for the request, so a later lookup by id is free.
-import type { Flavor, Instance } from '../../core/domain.ts';
+import type { Flavor, HostAggregate, Hypervisor, Instance } from '../../core/domain.ts';
 import { groupBy, mapLimit } from '../../core/collections.ts';
 import { UNKNOWN_LIST_RECORDS } from '../planner/cost-model.ts';
 import type { RequestState } from '../planner/request-state.ts';
@@ -27,17 +27,36 @@ export function novaLoaders(nova: NovaSource, s: RequestState) {
 
   const allServers = () =>
     s.once('nova:all', async () => {
-      const list = remember(await nova.listServers(s.caller.isAdmin ? { all_tenants: '1' } : {}));
+      const list = remember(await nova.listServers(s.caller.isAdmin ? { all_tenants: '1' } : {}, s.known('nova:all')));
       s.learn('nova:all', list.length);
       for (const [zone, servers] of groupBy(list, (i) => i.zoneName)) s.learn(`nova:zone:${zone}`, servers.length);
       return list;
     });
-  const inZone = (zone: string) => (list: Instance[]) => list.filter((i) => i.zoneName === zone);
+  // A down cell's minimal record (2.69+) names no zone: it may belong to any, so every zone's share keeps it.
+  const inZone = (zone: string) => (list: Instance[]) => list.filter((i) => i.zoneName === zone || (i.partial && i.zoneName === null));
+  /**
+   * Per host key: how many servers of the host's scope Nova returned as down-cell records without a host, any of
+   * which may run there (all of them when the record names no zone, else only its zone's). Filled before the
+   * key's list resolves; Host.instances then reports the list as partial (README "Partial records").
+   */
+  const unplaceable = new Map<string, number>();
+  const hostKey = (k: HostKey) => `${k.zoneName}\u0000${k.hostname}`;
+  /** The servers of `scope` placed on `k`'s host, counting those that could be but name no host. */
+  const placeOn = (k: HostKey, scope: Instance[]): Instance[] => {
+    let unknown = 0;
+    const placed = scope.filter((i) => {
+      if (i.hostname === null && i.partial && (i.zoneName === null || i.zoneName === k.zoneName)) unknown++;
+      return i.hostname === k.hostname;
+    });
+    unplaceable.set(hostKey(k), unknown);
+    return placed;
+  };
+  const unplaceableOnHost = (k: HostKey): number => unplaceable.get(hostKey(k)) ?? 0;
   const zoneServers = (zone: string) =>
     s.has('nova:all')
       ? allServers().then(inZone(zone))
       : s.once(`nova:zone:${zone}`, async () => {
-          const list = remember(await nova.listServers({ all_tenants: '1', availability_zone: zone }));
+          const list = remember(await nova.listServers({ all_tenants: '1', availability_zone: zone }, s.known(`nova:zone:${zone}`)));
           s.learn(`nova:zone:${zone}`, list.length);
           return list;
         });
@@ -65,7 +84,8 @@ export function novaLoaders(nova: NovaSource, s: RequestState) {
         );
         return keys.map((k) => {
           const group = byZone.get(k.zoneName)!;
-          return group instanceof Error ? group : (group.get(k.hostname) ?? []);
+          // Servers without a host (grouped under '') are counted, not placed: see placeOn.
+          return group instanceof Error ? group : placeOn(k, [...(group.get(k.hostname) ?? []), ...(group.get('') ?? [])]);
         });
       };
       let knownZoneTotal = 0;
@@ -86,6 +106,9 @@ export function novaLoaders(nova: NovaSource, s: RequestState) {
             mapLimit(keys, concurrency, (k) =>
               s
                 .once(`nova:host:${k.hostname}`, async () => remember(await nova.listServers({ all_tenants: '1', host: k.hostname })))
+                // A minimal record in a host's list names no host: it is counted, never placed on this host.
+                // (A real Nova skips down cells in filtered or paged lists: README "Partial records", known gap.)
+                .then((list) => placeOn(k, list))
                 .catch((e: Error) => e),
             ),
         },
@@ -110,7 +133,7 @@ export function novaLoaders(nova: NovaSource, s: RequestState) {
         },
       ]);
     },
-    { cacheKeyFn: (k) => `${k.zoneName}\u0000${k.hostname}` },
+    { cacheKeyFn: hostKey },
   );
 
   /** One server by id: per-id GETs, or the caller's whole list when that is expected sooner. */
@@ -170,5 +193,13 @@ export function novaLoaders(nova: NovaSource, s: RequestState) {
     return ids.map((id) => all.get(id) ?? null);
   });
 
-  return { allServers, serverList, primeInstances, instancesByHost, instance, flavors, flavor };
+  /** Every hypervisor (admin only), listed once per request: hosts' capacity and their Placement provider ids. */
+  const hypervisors = (): Promise<Hypervisor[]> => s.once('nova:hypervisors', () => nova.hypervisors());
+  /** A host's aggregates by hostname: one os-aggregates call serves every host of the request. */
+  const hostAggregates = s.loader<string, HostAggregate[]>('hostAggregates', async (hostnames) => {
+    const all = await s.once('nova:aggregates', () => nova.aggregates());
+    return hostnames.map((h) => all.filter((a) => a.hosts.includes(h)));
+  });
+
+  return { allServers, serverList, primeInstances, instancesByHost, unplaceableOnHost, instance, flavors, flavor, hypervisors, hostAggregates };
 }

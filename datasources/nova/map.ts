@@ -9,9 +9,13 @@
 //    (https://docs.openstack.org/api-guide/compute/down_cells.html). It has no `name`, which is how Nova's own
 //    view builder tells it apart; everything it lacks maps to null (never to a default that reads as real), and
 //    `partial` says so to the resolvers.
+//  - Hypervisors (os-hypervisors/detail): `service.host` is the compute host servers and the region controller name;
+//    before 2.88 they carry vcpus/memory_mb/local_gb with *_used and free_* (Nova's own accounting: its `used`
+//    includes the memory and disk reserved for the host); from 2.88 those fields are gone and usage is null here
+//    (Placement has it: datasources/placement/). Aggregates (os-aggregates): hosts, availability_zone, metadata.
 //  - Console fields (OS-EXT-STS:*, locked 2.9, host_status 2.16 admin, description 2.19, tags 2.26, locked_reason
 //    2.73, fault, security_groups, config_drive) are mapped when present and null when Nova left them out.
-import type { Flavor, Instance, InstanceAddress } from '../../core/domain.ts';
+import type { Flavor, HostAggregate, HostResourceUsage, HostUsage, Hypervisor, Instance, InstanceAddress } from '../../core/domain.ts';
 import { parseOpenStackTime } from '../openstack-time.ts';
 
 export function toFlavor(f: any): Flavor | { id: string } | null {
@@ -115,5 +119,51 @@ export function toInstance(s: any): Instance {
     updatedAt: parseOpenStackTime(s.updated),
     launchedAt: parseOpenStackTime(s['OS-SRV-USG:launched_at']),
     terminatedAt: parseOpenStackTime(s['OS-SRV-USG:terminated_at']),
+  };
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** One resource from os-hypervisors before 2.88: free is Nova's free_* where it has one, else total − used. */
+function novaResource(total: number, used: number, free: number | null): HostResourceUsage {
+  return { total, reserved: null, allocationRatio: null, schedulable: total, used, free: free ?? total - used };
+}
+
+/** Capacity and usage as os-hypervisors reports them before 2.88, or null when it reports none (2.88+). */
+function hypervisorUsage(h: any): HostUsage | null {
+  const vcpus = num(h.vcpus);
+  const memory = num(h.memory_mb);
+  const disk = num(h.local_gb);
+  if (vcpus === null || memory === null || disk === null) return null;
+  return {
+    source: 'NOVA',
+    vcpus: novaResource(vcpus, num(h.vcpus_used) ?? 0, null),
+    memoryMb: novaResource(memory, num(h.memory_mb_used) ?? 0, num(h.free_ram_mb)),
+    diskGb: novaResource(disk, num(h.local_gb_used) ?? 0, num(h.free_disk_gb)),
+  };
+}
+
+export function toHypervisor(h: any): Hypervisor {
+  const hypervisorHostname = str(h.hypervisor_hostname) ?? '';
+  return {
+    id: String(h.id),
+    host: str(h.service?.host) ?? hypervisorHostname,
+    hypervisorHostname,
+    usage: hypervisorUsage(h),
+  };
+}
+
+export function toAggregate(a: any): HostAggregate {
+  const metadata: Record<string, string> = {};
+  if (a.metadata && typeof a.metadata === 'object') {
+    for (const [k, v] of Object.entries(a.metadata)) if (typeof v === 'string') metadata[k] = v;
+  }
+  return {
+    id: Number(a.id),
+    uuid: str(a.uuid),
+    name: str(a.name) ?? '',
+    availabilityZone: str(a.availability_zone) || null,
+    hosts: Array.isArray(a.hosts) ? a.hosts.filter((h: unknown): h is string => typeof h === 'string') : [],
+    metadata,
   };
 }

@@ -5,7 +5,7 @@
 //    a `fault` saying why (NoValidHost…). A deleted server answers 404.
 //  - Cinder (https://docs.openstack.org/api-ref/block-storage/v3/#volumes-volumes): creating → available or
 //    error; deleting → gone (404); attachments show on the volume.
-//  - The region controller answers its writes synchronously ({ret, msg, data}).
+//  - The region controller answers its writes synchronously ({ret, msg, data}); a lost answer is asked about (legacy-kinds.ts).
 //  - Neutron's floating-IP writes are synchronous too (https://docs.openstack.org/api-ref/network/v2/#floating-ips-floatingips):
 //    the answer is the final state; after a lost answer the floating IP itself shows whether it happened (an
 //    allocation carries the key's hash in its `description`).
@@ -13,61 +13,12 @@
 // outstanding or was lost, that means "not yet" (the tracker asks again), after the settle window "it did not".
 import type { Disk } from '../../core/domain.ts';
 import { MosaicError } from '../../core/errors.ts';
-import type { NovaActions, ServerState } from '../nova/actions.ts';
-import type { CinderActions } from '../cinder/actions.ts';
-import type { RegionControllerActions } from '../legacy/actions.ts';
-import type { NeutronActions } from '../neutron/actions.ts';
-import type { OperationError, OperationKind, OperationRecord, OperationTarget } from './types.ts';
+import type { OperationKind, OperationRecord, OperationTarget } from './types.ts';
+import { IDEMPOTENCY_METADATA_KEY, cinderDisk, floatingIp, gone, instance, novaFailure, p, type KindSpec } from './kind-support.ts';
+import { resizeKinds } from './resize-kinds.ts';
+import { legacyKinds, legacyVerdict } from './legacy-kinds.ts';
 
-/** The metadata key a created server or volume carries: how a lost create is found again. */
-export const IDEMPOTENCY_METADATA_KEY = 'mosaic-idempotency-key';
-
-export interface CloudApi {
-  nova: NovaActions;
-  cinder: CinderActions;
-  legacy: RegionControllerActions;
-  neutron: NeutronActions;
-}
-
-export type Progress =
-  | { state: 'running'; target?: OperationTarget }
-  | { state: 'succeeded'; target?: OperationTarget }
-  | { state: 'failed'; error: OperationError; target?: OperationTarget }
-  | { state: 'unknown' };
-
-export interface Submitted {
-  target: OperationTarget | null;
-  /** The write's answer is already the final state (the region controller's synchronous writes). */
-  done?: boolean;
-}
-
-interface KindSpec {
-  /** The upstream service whose timeout bounds the settle window. */
-  service: 'nova' | 'cinder' | 'legacy' | 'neutron';
-  submit(api: CloudApi, op: OperationRecord): Promise<Submitted>;
-  check(api: CloudApi, op: OperationRecord): Promise<Progress>;
-}
-
-const p = (op: OperationRecord) => op.params as Record<string, any>;
-const instance = (key: string): OperationTarget => ({ type: 'Instance', key });
-const cinderDisk = (id: string): OperationTarget => ({ type: 'Disk', key: `cinder:${id}` });
-const floatingIp = (id: string): OperationTarget => ({ type: 'FloatingIp', key: id });
-
-function novaFailure(s: ServerState, what: string): Progress & { state: 'failed' } {
-  return {
-    state: 'failed',
-    error: {
-      code: 'MOSAIC_ERR_UPSTREAM_STATUS',
-      message: `Nova could not ${what}: the instance is in ERROR${s.fault ? ` (${s.fault.message.trim()})` : ''}`,
-      upstreamMessage: s.fault?.message ?? null,
-    },
-  };
-}
-
-const gone = (what: string): Progress => ({
-  state: 'failed',
-  error: { code: 'MOSAIC_ERR_NOT_FOUND', message: `${what} no longer exists`, upstreamMessage: null },
-});
+export { IDEMPOTENCY_METADATA_KEY, recordedError, type CloudApi, type Progress, type Submitted } from './kind-support.ts';
 
 /** A power action (start, stop, reboot): finished when the task is over and the status is `result`. */
 function powerAction(body: (op: OperationRecord) => Record<string, unknown>, result: string, what: string): KindSpec {
@@ -147,10 +98,18 @@ const KINDS: Record<OperationKind, KindSpec> = {
       const params = p(op);
       if (params.backend === 'LEGACY') {
         if (op.target) return { state: 'succeeded' };
-        // The region controller has no metadata: a disk of this (generated, key-derived) name made since the operation began.
-        const since = op.startedAt.getTime() - 2000;
-        const hit = (await api.legacy.disksNamed(params.storageId, params.disk.name, op.id)).find((d) => (d.createdAt?.getTime() ?? 0) >= since);
-        return hit ? { state: 'succeeded', target: { type: 'Disk', key: `legacy:${hit.id}` } } : { state: 'unknown' };
+        // The controller says whether it created the disk, and which (legacy-kinds.ts).
+        return legacyVerdict(
+          api,
+          op,
+          (data) => ({ state: 'succeeded', target: { type: 'Disk', key: `legacy:${data.id}` } }),
+          async () => {
+            // A controller without a request log: a disk of this (generated, key-derived) name made since the operation began.
+            const since = op.startedAt.getTime() - 2000;
+            const hit = (await api.legacy.disksNamed(params.storageId, params.disk.name, op.id)).find((d) => (d.createdAt?.getTime() ?? 0) >= since);
+            return hit ? { state: 'succeeded', target: { type: 'Disk', key: `legacy:${hit.id}` } } : { state: 'unknown' };
+          },
+        );
       }
       let id = op.target?.key.slice('cinder:'.length);
       let found: OperationTarget | undefined;
@@ -227,16 +186,8 @@ const KINDS: Record<OperationKind, KindSpec> = {
       return { state: 'unknown' };
     },
   },
-  DELETE_HOST: {
-    service: 'legacy',
-    async submit(api, op) {
-      await api.legacy.deleteHost(p(op).zoneId, p(op).hostId, op.id);
-      return { target: { type: 'Host', key: String(p(op).hostId) }, done: true };
-    },
-    async check(api, op) {
-      return (await api.legacy.host(p(op).zoneId, p(op).hostId, op.id)) ? { state: 'unknown' } : { state: 'succeeded' };
-    },
-  },
+  ...legacyKinds,
+  ...resizeKinds,
   ALLOCATE_FLOATING_IP: {
     service: 'neutron',
     async submit(api, op) {
@@ -294,12 +245,3 @@ const KINDS: Record<OperationKind, KindSpec> = {
 };
 
 export const kindSpec = (kind: OperationKind): KindSpec => KINDS[kind];
-
-/** An error as an operation records it: its code, message and the upstream's own words. */
-export function recordedError(err: unknown): OperationError {
-  if (err instanceof MosaicError) {
-    const upstream = err.message.replace(/^(nova|cinder|legacy|glance|neutron|keystone)( answered \d+)?: /, '');
-    return { code: err.errorName, message: err.message, upstreamMessage: err.upstream ? upstream : null };
-  }
-  return { code: 'MOSAIC_ERR_INTERNAL', message: 'Internal error.', upstreamMessage: null };
-}

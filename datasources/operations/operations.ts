@@ -16,7 +16,8 @@
 import { MosaicError, type ErrorName } from '../../core/errors.ts';
 import type { Caller } from '../../core/caller.ts';
 import type { MosaicConfig } from '../../core/config.ts';
-import { MongoClient, type Db } from 'mongodb';
+import { createRequire } from 'node:module';
+import type { Db } from 'mongodb';
 import { UpstreamClient, type HttpStack } from '../http/client.ts';
 import { BatchScheduler } from '../planner/scheduler.ts';
 import type { KeystoneAuth } from '../keystone/auth.ts';
@@ -94,6 +95,8 @@ export class Operations {
   static connect(stack: HttpStack, keystone: KeystoneAuth): Operations | null {
     const { uri, timeoutMs, database } = stack.config.mongodb;
     if (!uri) return null;
+    // The MongoDB driver is loaded here, when a uri is configured, never at import (~24 MB of resting RSS).
+    const { MongoClient } = createRequire(import.meta.url)('mongodb') as typeof import('mongodb');
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, maxPoolSize: 5 });
     return new Operations(stack, keystone, client.db(database), () => client.close());
   }
@@ -146,7 +149,8 @@ export class Operations {
   }
 
   private async apiFor(op: OperationRecord): Promise<CloudApi | null> {
-    const legacyOnly = op.kind === 'DELETE_HOST' || (op.kind === 'CREATE_DISK' && op.params.backend === 'LEGACY');
+    const legacyOnly =
+      op.kind === 'DELETE_HOST' || op.kind === 'SET_HOST_MAINTENANCE' || (op.kind === 'CREATE_DISK' && op.params.backend === 'LEGACY');
     if (legacyOnly) return this.api(null);
     let caller = this.credentials.forProject(op.projectId);
     if (!caller) {

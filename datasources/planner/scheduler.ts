@@ -5,6 +5,12 @@
 // in flight — by then every parent of the level has arrived and enqueued its keys — or at most `maxWaitMs`,
 // so one slow upstream cannot hold back an unrelated branch for long. The critical path is unchanged: a level's
 // children could not have finished before the slowest of its parents anyway.
+//
+// A call a resolver makes directly rather than through a loader (the legacy zone list) is a sibling of the batches
+// its level queues, not a parent of their keys. Started at once, it would be in flight when they are checked and
+// hold them back a whole round: `nodes(ids:)` with a zone id beside instance and volume ids took two rounds
+// instead of one (issue #8, sdk-nodes). soon() starts such a call at the level's check instead, after the batches
+// queued so far are judged, so it travels beside them.
 
 /** The timers the scheduler uses; tests pass a fake clock (test/datasources/scheduler.test.ts). */
 export interface SchedulerClock {
@@ -27,6 +33,8 @@ const realClock: SchedulerClock = {
 export class BatchScheduler {
   private inFlight = 0;
   private waiting: (() => void)[] = [];
+  /** Direct calls to start at the next check (soon()). */
+  private starting: (() => void)[] = [];
   private checkQueued = false;
   private timer: unknown;
 
@@ -46,6 +54,23 @@ export class BatchScheduler {
     return promise;
   }
 
+  /**
+   * Starts `start` at the next check, beside the batches queued in the same stretch of resolvers, which it does not
+   * hold back; batches queued after it has started wait for it like for any call in flight.
+   */
+  soon<T>(start: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.starting.push(() => {
+        try {
+          start().then(resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      });
+      this.queueCheck();
+    });
+  }
+
   /** DataLoader's batchScheduleFn. */
   readonly schedule = (dispatch: () => void): void => {
     this.waiting.push(dispatch);
@@ -54,13 +79,17 @@ export class BatchScheduler {
   };
 
   private queueCheck(): void {
-    if (this.checkQueued || this.waiting.length === 0) return;
+    if (this.checkQueued || (this.waiting.length === 0 && this.starting.length === 0)) return;
     this.checkQueued = true;
     // setImmediate runs after the promise jobs of the responses that just arrived, so resolvers fed by them
     // have enqueued their keys before we look.
     this.clock.setImmediate(() => {
       this.checkQueued = false;
-      if (this.inFlight === 0) this.flush();
+      const idle = this.inFlight === 0;
+      const starting = this.starting;
+      this.starting = [];
+      if (idle && this.waiting.length > 0) this.flush();
+      for (const start of starting) start();
     });
   }
 

@@ -3,10 +3,11 @@
 import type { MosaicConfig } from '../../core/config.ts';
 import type { SharedStore } from '../../core/shared-store.ts';
 import { MemoryStore } from '../../core/memory-store.ts';
-import { RedisStore } from './redis-store.ts';
 
 export async function createStore(config: MosaicConfig['redis']): Promise<SharedStore> {
   if (!config.url) return new MemoryStore();
+  // ioredis is imported only when redis.url is set: a single-replica gateway never loads it.
+  const { RedisStore } = await import('./redis-store.ts');
   const store = new RedisStore(config.url, config.keyPrefix);
   await store.connect();
   return store;

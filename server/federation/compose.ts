@@ -10,7 +10,7 @@ import { ConfigError, type SubgraphConfig } from '../../core/config.ts';
 import { identityHeaders } from './caller-identity.ts';
 
 /** Mosaic's entity types and their keys: what a subgraph may extend. */
-export const MOSAIC_ENTITY_KEYS: Readonly<Record<string, string>> = { Instance: 'uuid', Project: 'projectId' };
+export const MOSAIC_ENTITY_KEYS: Readonly<Record<string, string>> = { Instance: 'uuid', Project: 'projectId', Disk: 'backendId' };
 
 export const MOSAIC_SUBGRAPH = 'mosaic';
 

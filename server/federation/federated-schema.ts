@@ -16,6 +16,7 @@ import {
   visit,
   type DefinitionNode,
   type FieldDefinitionNode,
+  type FieldNode,
   type GraphQLFieldResolver,
   type GraphQLObjectType,
   type GraphQLResolveInfo,
@@ -28,6 +29,7 @@ import type { RequestContext } from '../context.ts';
 import { composeWithMosaic, fetchSubgraphSdl } from './compose.ts';
 import { printFieldNodes, type ForwardScope } from './forward-selection.ts';
 import { descend, SubgraphClient } from './subgraph-client.ts';
+import { depthOf, trackingResolvers } from './level-tracker.ts';
 
 export interface LoadedSubgraph {
   config: SubgraphConfig;
@@ -88,6 +90,8 @@ export function federationExtension(mosaic: GraphQLSchema, subgraphs: LoadedSubg
   const resolvers: Record<string, Record<string, unknown>> = {};
   const addResolver = (type: string, field: string, fn: unknown) => ((resolvers[type] ??= {})[field] = fn);
   const added = new Set<string>();
+  /** Mosaic's types a subgraph adds fields to. */
+  const extended = new Set<string>();
 
   for (const { config, sdl } of subgraphs) {
     const client = new SubgraphClient(config);
@@ -127,6 +131,7 @@ export function federationExtension(mosaic: GraphQLSchema, subgraphs: LoadedSubg
         });
         defs.push({ kind: Kind.OBJECT_TYPE_EXTENSION, name: def.name, fields: own as FieldDefinitionNode[] });
         for (const f of own) addResolver(name, f.name.value, entityResolver(client, existing, keyFields));
+        extended.add(name);
         continue;
       }
       if (existing || added.has(name)) continue; // a scalar or value type Mosaic (or another subgraph) already has
@@ -138,6 +143,12 @@ export function federationExtension(mosaic: GraphQLSchema, subgraphs: LoadedSubg
         addResolver(name, '__resolveType', (v: { __typename?: string }) => v.__typename);
       }
     }
+  }
+  // Mosaic's resolvers that may still bring parents of an extended entity report their pending promises, so each
+  // level's `_entities` call leaves as soon as its level is complete (level-tracker.ts).
+  if (extended.size > 0) {
+    const tracking = trackingResolvers(mosaic, extended);
+    for (const [type, fields] of Object.entries(tracking)) for (const [field, fn] of Object.entries(fields)) addResolver(type, field, fn);
   }
   return { typeDefs: defs.map((d) => print(d)).join('\n\n'), resolvers };
 }
@@ -152,11 +163,24 @@ function rootResolver(client: SubgraphClient): GraphQLFieldResolver<unknown, Req
   };
 }
 
+/**
+ * The forwarded selection of a field, printed once per request and field node list: graphql-js (and graphql-jit)
+ * hand every item of a list the same `fieldNodes`, so a fleet of 300 instances prints `cost(…)` once, not 300 times.
+ */
+const selections = new WeakMap<object, WeakMap<readonly FieldNode[], string>>();
+function selectionOf(ctx: RequestContext, info: GraphQLResolveInfo): string {
+  let mine = selections.get(ctx);
+  if (!mine) selections.set(ctx, (mine = new WeakMap()));
+  let text = mine.get(info.fieldNodes);
+  if (text === undefined) mine.set(info.fieldNodes, (text = printFieldNodes(info.parentType, info.fieldNodes, scopeOf(info))));
+  return text;
+}
+
 function entityResolver(client: SubgraphClient, type: GraphQLObjectType, keyFields: string[]): GraphQLFieldResolver<unknown, RequestContext> {
   return async (parent, _args, ctx, info) => {
     const key = await keyOf(type, keyFields, parent, ctx, info);
-    const selection = printFieldNodes(info.parentType, info.fieldNodes, scopeOf(info));
-    const entity = await client.entities(ctx).load({ typename: type.name, key, selection });
+    const selection = selectionOf(ctx, info);
+    const entity = await client.entities(ctx, depthOf(info) - 1).load({ typename: type.name, key, selection });
     return descend(entity, responseKey(info));
   };
 }

@@ -13,6 +13,7 @@ import { MosaicError } from '../../core/errors.ts';
 import { RequestState } from '../../datasources/planner/request-state.ts';
 import type { RequestContext } from '../context.ts';
 import { identityHeaders } from './caller-identity.ts';
+import { trackerOf } from './level-tracker.ts';
 import { subgraphError, type WireError } from './subgraph-error.ts';
 
 /** Errors a subgraph reported inside a value, by their path relative to it (read by `descend`). */
@@ -66,7 +67,7 @@ export interface EntityRequest {
 }
 
 export class SubgraphClient {
-  private readonly loaders = new WeakMap<object, DataLoader<EntityRequest, Json | null, string>>();
+  private readonly loaders = new WeakMap<object, Map<number, DataLoader<EntityRequest, Json | null, string>>>();
 
   constructor(readonly config: SubgraphConfig) {}
 
@@ -77,13 +78,20 @@ export class SubgraphClient {
   /** One POST to the subgraph; its `data` with its errors attached by path, or a MosaicError for the whole call. */
   async post(ctx: RequestContext, query: string, variables: Json = {}): Promise<Json> {
     const service = this.config.name;
-    const response = await ctx.upstream.request<{ data?: unknown; errors?: WireError[] }>(service as ServiceName, {
-      method: 'POST',
-      url: this.config.url,
-      headers: identityHeaders(this.config.secret, ctx.caller),
-      json: { query, variables },
-      accept: [400, 401, 403],
-    });
+    const response = await ctx.upstream.request<{ data?: unknown; errors?: WireError[] }>(
+      service as ServiceName,
+      {
+        method: 'POST',
+        url: this.config.url,
+        headers: identityHeaders(this.config.secret, ctx.caller),
+        json: { query, variables },
+        accept: [400, 401, 403],
+      },
+      // Not in flight for the batch scheduler: the REST loaders wait for every tracked call before they dispatch a
+      // level, and a subgraph's answer never brings them a parent (its types hold no Mosaic object), so waiting for
+      // it would only add its round trip to Mosaic's own path. It still counts against server.maxUpstreamCalls.
+      { tracked: false },
+    );
     const info = { service, status: response.status, requestId: response.requestId };
     if (response.status === 401 || response.status === 403) {
       // The subgraph does not trust this gateway: a configuration problem, not the caller's.
@@ -107,15 +115,24 @@ export class SubgraphClient {
     return data as Json;
   }
 
-  /** The request's `_entities` loader for this subgraph (one per request context). */
-  entities(ctx: RequestContext): DataLoader<EntityRequest, Json | null, string> {
-    let loader = this.loaders.get(ctx);
+  /**
+   * The request's `_entities` loader for this subgraph and the parents at `parentDepth` (one per request context
+   * and level): its batch leaves as soon as no running resolver can add a parent at that depth (level-tracker.ts).
+   */
+  entities(ctx: RequestContext, parentDepth: number): DataLoader<EntityRequest, Json | null, string> {
+    let byDepth = this.loaders.get(ctx);
+    if (!byDepth) this.loaders.set(ctx, (byDepth = new Map()));
+    let loader = byDepth.get(parentDepth);
     if (!loader) {
-      const state = new RequestState(ctx.caller, ctx.services.hints, ctx.upstream.scheduler, ctx.services.config.batching, ctx.upstream);
-      loader = state.loader<EntityRequest, Json | null, string>(`${this.name}._entities`, (requests) => this.fetchEntities(ctx, requests), {
-        cacheKeyFn: (r) => `${r.typename}\n${r.selection}\n${JSON.stringify(r.key)}`,
-      });
-      this.loaders.set(ctx, loader);
+      const { batching } = ctx.services.config;
+      const tracker = trackerOf(ctx);
+      const state = new RequestState(ctx.caller, ctx.services.hints, ctx.upstream.scheduler, batching, ctx.upstream);
+      const options = {
+        cacheKeyFn: (r: EntityRequest) => `${r.typename}\n${r.selection}\n${JSON.stringify(r.key)}`,
+        batchScheduleFn: (dispatch: () => void) => tracker.schedule(parentDepth, dispatch),
+      };
+      loader = state.loader<EntityRequest, Json | null, string>(`${this.name}._entities`, (requests) => this.fetchEntities(ctx, requests), options);
+      byDepth.set(parentDepth, loader);
     }
     return loader;
   }

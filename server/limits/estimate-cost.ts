@@ -1,11 +1,15 @@
 // What an operation will fetch, estimated before anything runs: the number of values its answer will hold
 // (each object and each leaf counts one), with every list multiplied by the length it is expected to have. A
-// list's length comes from, in order: the ids it was asked for (`nodes(ids:)`), the `first` of the connection
-// above it (capping what was learned), what this tenant scope's answers have shown (datasources/planner/
+// list's length comes from, in order: the ids it was asked for (`nodes(ids:)`), its own `first` when the list
+// field itself takes one (`networks(first:)`: a plain list that long, at most MAX_LIST_FIRST), the `first` of the
+// connection above it (capping what was learned), what this tenant scope's answers have shown (datasources/planner/
 // cardinality.ts), or — for lists never seen — the schema's `@listSize(assumedSize:)`, else a prior of 10. The walk is linear in the document: each fragment is costed
 // once per cap and its figure reused wherever it is spread (cost(F, under m parents) = m × cost(F)), so chains of
 // fragments spreading each other twice cost no more to estimate than to read. Aliases count separately (they are
-// bounded by server.maxAliases); abstract selections add up every type condition (an upper bound).
+// bounded by server.maxAliases); abstract selections add up every type condition (an upper bound). A field that
+// makes upstream calls of its own per object it resolves for (a project's quotas, a host's Placement usage: no
+// batch form upstream) costs UPSTREAM_CALL_WEIGHT per call (UPSTREAM_CALLS), so asking it of thousands of objects
+// is refused before the first call.
 import {
   Kind,
   getNamedType,
@@ -39,6 +43,19 @@ export function assumedLength(field: GraphQLField<unknown, unknown>): number {
   return size;
 }
 const CAP = 1e15;
+/** What one upstream GET made per object is worth, in values: far more work than one value of the answer. */
+export const UPSTREAM_CALL_WEIGHT = 100;
+/** Fields that make upstream calls per object, and how many (the loaders cannot batch them: no multi-key API). */
+export const UPSTREAM_CALLS: Readonly<Record<string, number>> = {
+  // datasources/quotas/loaders.ts: one GET per project and service.
+  'ProjectQuotas.compute': 1,
+  'ProjectQuotas.volume': 1,
+  'ProjectQuotas.network': 1,
+  // datasources/placement/loaders.ts: a provider's inventories and usages (Nova 2.88+).
+  'Host.usage': 2,
+};
+/** The largest `first` a plain list field accepts (resolvers/network.ts MAX_LIST); a larger one is refused there. */
+const MAX_LIST_FIRST = 1000;
 
 export interface CostInput {
   schema: GraphQLSchema;
@@ -107,13 +124,18 @@ export function estimateCost({ schema, operation, fragments, variables, learned 
   const fieldCost = (node: FieldNode, parent: GraphQLCompositeType, cap: number | undefined): number => {
     const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[node.name.value] : undefined;
     if (!field) return 1; // __typename, or introspection (bounded by its own rules)
-    const many = isListType(getNullableType(field.type)) ? listLength(parent, field, node, cap) : 1;
+    const arg = argument(node, 'first');
+    const first = typeof arg === 'number' && arg >= 0 ? arg : undefined;
+    const isList = isListType(getNullableType(field.type));
+    // A list field's own `first` is its length (networks(first: 1000) may hold 1000), not a cap on lists below.
+    const ownFirst = isList && first !== undefined && !Array.isArray(argument(node, 'ids'));
+    const many = !isList ? 1 : ownFirst ? Math.min(first!, MAX_LIST_FIRST) : listLength(parent, field, node, cap);
     const type = getNamedType(field.type);
-    if (!node.selectionSet || !isCompositeType(type)) return many;
+    const calls = (UPSTREAM_CALLS[`${parent.name}.${field.name}`] ?? 0) * UPSTREAM_CALL_WEIGHT;
+    if (!node.selectionSet || !isCompositeType(type)) return calls === 0 ? many : Math.min(CAP, many * (1 + calls));
     // A connection's `first` bounds the lists directly below it (edges, nodes).
-    const first = argument(node, 'first');
-    const inner = selectionCost(node.selectionSet, type, typeof first === 'number' && first >= 0 ? first : undefined);
-    return Math.min(CAP, many * (1 + inner));
+    const inner = selectionCost(node.selectionSet, type, isList ? undefined : first);
+    return Math.min(CAP, many * (1 + calls + inner));
   };
 
   return selectionCost(operation.selectionSet, root, undefined);

@@ -13,7 +13,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MosaicConfig } from '../../core/config.ts';
 import { UPSTREAMS } from '../../core/services.ts';
 import { GatewayMetrics } from './metrics.ts';
-import { GatewayTracing, tracingEnabled, type OperationSpan } from './tracing.ts';
+import type { GatewayTracing, OperationSpan } from './tracing.ts';
+import { tracingEnabled } from './tracing-setting.ts';
 import { subscribeUpstreamLogs } from './upstream-log.ts';
 import { levelEnabled } from './logger.ts';
 import { operationOf } from './operation.ts';
@@ -33,12 +34,15 @@ interface Observation {
   errors: ErrorsKind;
 }
 
-export function registerObservability(app: FastifyInstance, config: MosaicConfig, options: ObservabilityOptions): void {
+export async function registerObservability(app: FastifyInstance, config: MosaicConfig, options: ObservabilityOptions): Promise<void> {
   const { observability } = config;
   /** This gateway's requests, by the handle their upstream calls and batches carry (request-scope.ts). */
   const scopes: RequestScopes = new WeakMap();
   const metrics = observability.metrics ? new GatewayMetrics(config.breaker.enabled ? UPSTREAMS : []) : null;
-  const tracing = tracingEnabled(observability.tracing) ? new GatewayTracing(scopes, options.tracesUrl) : null;
+  // The OpenTelemetry SDK and exporter are imported only when tracing is on.
+  const tracing: GatewayTracing | null = tracingEnabled(observability.tracing)
+    ? new (await import('./tracing.ts')).GatewayTracing(scopes, options.tracesUrl)
+    : null;
   const logs = subscribeUpstreamLogs(app.log, observability.logLevel, scopes);
   // Only spans and debug lines need to know which request an upstream call belongs to.
   const scoped = tracing !== null || levelEnabled(observability.logLevel, 'debug');

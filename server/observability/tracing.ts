@@ -16,7 +16,7 @@ import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanE
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { channels, type BatchMessage, type UpstreamCallMessage } from '../../core/diagnostics.ts';
-import type { MosaicConfig } from '../../core/config.ts';
+import { exportersNamed } from './tracing-setting.ts';
 import { ChannelSubscriptions } from './channel-subscriptions.ts';
 import type { RequestScopes } from './request-scope.ts';
 import { formatTraceparent, parseTraceparent } from './trace-context.ts';
@@ -24,25 +24,8 @@ import { errorCodeOf } from './error-code.ts';
 import type { OperationInfo } from './operation.ts';
 import type { Outcome } from './outcome.ts';
 
-type TracingSetting = MosaicConfig['observability']['tracing'];
-
-/** Exporters OTEL_TRACES_EXPORTER names (comma-separated; `otlp` when unset). */
-const exportersNamed = (env: NodeJS.ProcessEnv): string[] =>
-  (env.OTEL_TRACES_EXPORTER ?? 'otlp')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-/**
- * observability.tracing: `on`, `off`, or `auto` — on when the environment configures an exporter the way the
- * OTel SDKs read it (an OTLP endpoint, or OTEL_TRACES_EXPORTER=otlp|console), and OTEL_SDK_DISABLED is not true.
- */
-export function tracingEnabled(setting: TracingSetting, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (setting !== 'auto') return setting === 'on';
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
-  if (env.OTEL_TRACES_EXPORTER !== undefined) return exportersNamed(env).some((e) => e === 'otlp' || e === 'console');
-  return !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-}
+// tracingEnabled lives in tracing-setting.ts, so that deciding loads none of the OpenTelemetry packages.
+export { tracingEnabled } from './tracing-setting.ts';
 
 export interface OperationSpan {
   span: Span;

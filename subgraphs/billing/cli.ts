@@ -1,5 +1,5 @@
 // Runs the billing subgraph alone, in the foreground until SIGINT/SIGTERM:
-//   tsx subgraphs/billing/cli.ts --secret S [--mongo URI] [--database mosaic_billing] [--port 4001] [--seed-size small]
+//   tsx subgraphs/billing/cli.ts --secret S [--mongo URI] [--database mosaic_billing] [--port 4001] [--seed-size small] [--cache-ms 5000]
 // MONGODB_URI and MOSAIC_BILLING_SECRET are read when the flags are absent. `--seed-size` (re)seeds the price
 // list and usage from the emulated cloud of that size (the same seed as `npm run cloud`, so the ids match).
 // Point the gateway at it with `subgraphs: [{ name: billing, url: http://127.0.0.1:4001/graphql, secret: S }]`.
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       'seed-size': { type: 'string' },
+      'cache-ms': { type: 'string' },
     },
   });
   const secret = values.secret ?? process.env.MOSAIC_BILLING_SECRET;
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     port: Number(values.port ?? 4001),
     host: values.host ?? '127.0.0.1',
     seedFrom: size ? buildCloud({ size }) : undefined,
+    cacheTtlMs: Number(values['cache-ms'] ?? 0),
   });
   console.log(`Billing subgraph: ${server.url}`);
   const stop = () => void server.close().then(() => process.exit(0));

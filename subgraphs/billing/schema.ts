@@ -1,5 +1,5 @@
 // The billing subgraph's schema (Apollo Federation v2, https://www.apollographql.com/docs/graphos/schema-design/federated-schemas/entities/intro):
-// it extends the gateway's `Instance` (keyed by `uuid`) with `cost(period)` and `Project` (keyed by `projectId`)
+// it extends the gateway's `Instance` (keyed by `uuid`) and `Disk` (keyed by `backendId`) with `cost(period)` and `Project` (keyed by `projectId`)
 // with `costSoFar` and `bill(month)`, and owns `prices` and `invoices`. Entities are resolved from billing's own
 // usage records, so a representation needs only its key: the gateway sends `{__typename, uuid}`, one `_entities`
 // call per query level, and nothing else it knows. Every read is batched per request (one MongoDB query for all
@@ -12,6 +12,7 @@ import type { BillingCaller } from './trust.ts';
 import { currentMonth, money, monthRange, priceString, type Money } from './money.ts';
 import { CURRENCY, pricesOf, readPriceBook, type PriceBook } from './prices.ts';
 import { charge, usageOf, type UsageDoc } from './usage.ts';
+import type { BillingSnapshot } from './snapshot.ts';
 
 export const BILLING_SDL = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
@@ -77,6 +78,13 @@ export const BILLING_SDL = /* GraphQL */ `
     cost(period: BillingPeriod!): Money
   }
 
+  type Disk @key(fields: "backendId") {
+    "cinder:<volume uuid> or legacy:<disk id>, as the gateway names its disks."
+    backendId: String!
+    "What the disk cost within the period, per GB-month by volume type and backend (null when billing has no record of it)."
+    cost(period: BillingPeriod!): Money
+  }
+
   type Project @key(fields: "projectId") {
     projectId: ID!
     "The current month's charges so far."
@@ -102,8 +110,24 @@ export interface BillingContext {
   db: Db;
 }
 
-/** The per-request context: one price list read and batched usage reads. */
-export function billingContext(db: Db, caller: BillingCaller | null, now = new Date()): BillingContext {
+/** The per-request context: one price list read and batched usage reads (from memory with a snapshot: snapshot.ts). */
+export function billingContext(db: Db, caller: BillingCaller | null, now = new Date(), snapshot?: BillingSnapshot): BillingContext {
+  if (snapshot) {
+    return {
+      caller,
+      now,
+      db,
+      prices: async () => (await snapshot.get()).prices,
+      usageById: new DataLoader(async (ids) => {
+        const { byId } = await snapshot.get();
+        return ids.map((id) => byId.get(id) ?? null);
+      }),
+      usageByProject: new DataLoader(async (projectIds) => {
+        const { byProject } = await snapshot.get();
+        return projectIds.map((p) => byProject.get(p) ?? []);
+      }),
+    };
+  }
   let prices: Promise<PriceBook> | undefined;
   return {
     caller,
@@ -198,6 +222,23 @@ interface InstanceRef {
   usage: UsageDoc | null;
 }
 
+/** Billing's usage id of a gateway disk: a Cinder volume by its uuid, a legacy disk as `legacy:<id>` (usage.ts). */
+export const diskUsageId = (backendId: string): string | null => {
+  const m = /^(cinder|legacy):(.{1,200})$/.exec(backendId);
+  if (!m) return null;
+  return m[1] === 'cinder' ? m[2] : backendId;
+};
+
+/** The cost of one usage record over a period, checked for the caller: shared by Instance.cost and Disk.cost. */
+async function costOf(usage: UsageDoc | null, period: { from: Date; to: Date }, ctx: BillingContext): Promise<Money | null> {
+  requireCaller(ctx);
+  if (!usage) return null;
+  requireProject(ctx, usage.projectId);
+  if (!(period.from < period.to)) throw coded('period.from must be before period.to', 'BAD_USER_INPUT');
+  const c = charge(usage, period.from, period.to, ctx.now, await ctx.prices());
+  return c ? money(c.cents, CURRENCY) : null;
+}
+
 const resolvers = {
   DateTime,
   Instance: {
@@ -205,14 +246,17 @@ const resolvers = {
       uuid: ref.uuid,
       usage: await ctx.usageById.load(ref.uuid),
     }),
-    cost: async ({ usage }: InstanceRef, { period }: { period: { from: Date; to: Date } }, ctx: BillingContext) => {
-      requireCaller(ctx);
-      if (!usage) return null;
-      requireProject(ctx, usage.projectId);
-      if (!(period.from < period.to)) throw coded('period.from must be before period.to', 'BAD_USER_INPUT');
-      const c = charge(usage, period.from, period.to, ctx.now, await ctx.prices());
-      return c ? money(c.cents, CURRENCY) : null;
+    cost: ({ usage }: InstanceRef, { period }: { period: { from: Date; to: Date } }, ctx: BillingContext) => costOf(usage, period, ctx),
+  },
+  Disk: {
+    // Only volume records: a disk id that names an instance or a floating IP is no disk of billing's.
+    __resolveReference: async (ref: { backendId: string }, ctx: BillingContext) => {
+      const id = diskUsageId(ref.backendId);
+      const usage = id ? await ctx.usageById.load(id) : null;
+      return { backendId: ref.backendId, usage: usage?.kind === 'VOLUME' ? usage : null };
     },
+    cost: ({ usage }: { usage: UsageDoc | null }, { period }: { period: { from: Date; to: Date } }, ctx: BillingContext) =>
+      costOf(usage, period, ctx),
   },
   Project: {
     __resolveReference: (ref: { projectId: string }) => ({ projectId: ref.projectId }),

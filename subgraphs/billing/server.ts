@@ -4,7 +4,7 @@
 // For tests and the demo it records every request it receives (`requests`) and can be made slow (`delayMs`).
 import Fastify from 'fastify';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { MongoClient, type Db } from 'mongodb';
 import type { Cloud } from '../seed/types.ts';
@@ -12,6 +12,7 @@ import { buildBillingSchema, billingContext, type BillingContext } from './schem
 import { callerOf, fromGateway, type BillingCaller } from './trust.ts';
 import { pricesOf, seedPrices } from './prices.ts';
 import { seedUsage, usageOf } from './usage.ts';
+import { BillingSnapshot } from './snapshot.ts';
 
 export interface BillingOptions {
   /** The database (its own: e.g. `<db>_billing`), or a URI and a database name to connect to. */
@@ -21,6 +22,8 @@ export interface BillingOptions {
   secret: string;
   port?: number;
   host?: string;
+  /** Answer from an in-memory snapshot of prices and usage re-read at most this often (snapshot.ts); 0 (default): read per request. */
+  cacheTtlMs?: number;
   /** Seeds the price list and usage from this cloud, replacing what the collections held. */
   seedFrom?: Pick<Cloud, 'flavors' | 'volumes' | 'legacyDisks' | 'servers' | 'floatingIps'>;
 }
@@ -62,6 +65,8 @@ export async function startBillingSubgraph(options: BillingOptions): Promise<Bil
   }
   if (options.seedFrom) await seedBilling(db, options.seedFrom);
   const database = db;
+  const snapshot = options.cacheTtlMs ? new BillingSnapshot(database, options.cacheTtlMs) : undefined;
+  if (snapshot) await snapshot.get();
   const app = Fastify({ logger: false });
   const server: BillingServer = {
     url: '',
@@ -93,12 +98,13 @@ export async function startBillingSubgraph(options: BillingOptions): Promise<Bil
   });
   const apollo = new ApolloServer<BillingContext>({
     schema: buildBillingSchema(),
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginInlineTraceDisabled()],
+    // No cache hints to compute per field (billing's answers are per caller and per instant: nothing to cache).
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
   await app.register(fastifyApollo(apollo), {
     path: '/graphql',
-    context: async (request) => billingContext(database, callers.get(request) ?? null),
+    context: async (request) => billingContext(database, callers.get(request) ?? null, new Date(), snapshot),
   });
   const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   server.url = `${address}/graphql`;

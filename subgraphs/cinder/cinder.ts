@@ -1,4 +1,5 @@
-// Emulated Cinder (block storage API v3): volume list/detail/show/create/delete over the shared Cloud.
+// Emulated Cinder (block storage API v3): volume list/detail/show/create/delete over the shared Cloud; volume
+// types (volume-types.ts) and quota sets with usage (quota-sets.ts).
 // https://docs.openstack.org/api-ref/block-storage/v3/
 //
 // Every route is `/v3/{project_id}/…` behind Keystone tokens. Behaviour that clients must know:
@@ -19,6 +20,8 @@ import { urlencode } from '../emulator/sorted-view.ts';
 import { volumeDetail, volumeJson, volumeMetadata, type CinderView } from './serialize.ts';
 import { CinderFault, findVisibleVolume, listVolumes } from './list.ts';
 import { notifyVolume } from '../notify/cinder.ts';
+import { listVolumeTypes, showVolumeType } from './volume-types.ts';
+import { showQuotaSet } from './quota-sets.ts';
 
 export const CINDER_MAX_MICROVERSION = 70;
 
@@ -243,6 +246,14 @@ export function createCinder(cloud: Cloud, options: CinderOptions = {}): Emulato
       { method: 'GET', pattern: '/v3/:project_id/volumes/:volume_id', handler: show },
       { method: 'POST', pattern: '/v3/:project_id/volumes', handler: create },
       { method: 'DELETE', pattern: '/v3/:project_id/volumes/:volume_id', handler: remove },
+      // Volume types (volume-types.ts) and quota sets with usage (quota-sets.ts), read only.
+      { method: 'GET', pattern: '/v3/:project_id/types', handler: route((req, _caller, view) => listVolumeTypes(cloud, req, view)) },
+      { method: 'GET', pattern: '/v3/:project_id/types/:type_id', handler: route((req, caller) => showVolumeType(cloud, req, caller)) },
+      {
+        method: 'GET',
+        pattern: '/v3/:project_id/os-quota-sets/:target_project_id',
+        handler: route((req, caller) => showQuotaSet(cloud, req, caller)),
+      },
     ],
     errorReply: (status, message) =>
       cinderFault(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : message),

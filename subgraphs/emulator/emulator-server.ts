@@ -5,7 +5,8 @@
 // Control endpoints, never counted and never faulted:
 //   GET  /_emulator/stats   request counts by "METHOD /route/pattern" and the URLs requested, since the last reset
 //   POST /_emulator/reset   zero the counters (faults stay: a benchmark sets latency once, then resets per run)
-//   PUT  /_emulator/faults  {latencyMs, jitterMs, errorRate, down, malformedRate, slowMs, failUrlsContaining, failStatus}
+//   PUT  /_emulator/faults  {latencyMs, jitterMs, errorRate, down, malformedRate, slowMs, failUrlsContaining, failStatus,
+//                            dropAnswerUrlsContaining}
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -26,6 +27,8 @@ export interface Faults {
   failUrlsContaining: string;
   /** The status those requests get instead of 500 (404: a list endpoint that is not there). */
   failStatus: number;
+  /** Requests whose URL contains this text are carried out, then their connection is reset without an answer ('' = none): a write committed whose answer was lost. */
+  dropAnswerUrlsContaining: string;
 }
 
 export const NO_FAULTS: Faults = {
@@ -37,6 +40,7 @@ export const NO_FAULTS: Faults = {
   slowMs: 0,
   failUrlsContaining: '',
   failStatus: 500,
+  dropAnswerUrlsContaining: '',
 };
 
 export interface EmulatorRequest {
@@ -215,6 +219,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         console.error(`[${options.name}] handler error`, err);
         reply = options.errorReply(500, 'Internal error');
       }
+    }
+    if (f.dropAnswerUrlsContaining && rawUrl.includes(f.dropAnswerUrlsContaining)) {
+      req.socket.destroy();
+      return;
     }
     if (f.malformedRate > 0 && Math.random() < f.malformedRate) {
       // Pre-serialised string/Buffer bodies are truncated as sent, not JSON-encoded a second time.

@@ -2,11 +2,27 @@
 // pools and legacy disks. Its contract is ours (DESIGN.md, "The legacy region controller"): `X-Api-Key` auth,
 // HTTP 200 `{ret, msg, data}` on every application reply, integer ids, offset paging, UTC+8 timestamps, and an
 // nginx in front that answers unknown paths and failures with HTML pages. Shapes live in serialize.ts.
+// Writes: DELETE a host, PUT a host's maintenance, POST a disk; each with an X-Request-Id is carried out once and
+// can be asked about afterwards (GET /requests/{id}, request-log.ts).
 import { createEmulator, type Emulator, type EmulatorReply, type EmulatorRequest, type Route } from '../emulator/emulator-server.ts';
-import { RET, diskJson, fail, hostJson, nginxPage, ok, storageJson, zoneJson, type DiskJson, type HostJson, type ListJson } from './serialize.ts';
+import {
+  RET,
+  diskJson,
+  fail,
+  hostJson,
+  nginxPage,
+  ok,
+  storageJson,
+  zoneJson,
+  type DiskJson,
+  type HostJson,
+  type ListJson,
+  type RetCode,
+} from './serialize.ts';
+import { createRequestLog, type Outcome } from './request-log.ts';
 import type { Cloud, Host, LegacyDisk } from '../seed/types.ts';
 import { groupBy } from '../emulator/group-by.ts';
-import { notifyHostDeleted } from '../notify/legacy.ts';
+import { notifyHostDeleted, notifyHostStatus } from '../notify/legacy.ts';
 
 /** Thrown by handlers; the route wrapper turns it into `{ret, msg, data: null}`. */
 class LegacyError extends Error {
@@ -115,6 +131,7 @@ function nextDevice(cloud: Cloud, instanceUuid: string, legacy: LegacyDisk[]): s
 
 export function createRegionController(cloud: Cloud): Emulator {
   const idx = createIndexes(cloud);
+  const requests = createRequestLog();
 
   const zoneOf = (raw: string) => {
     const id = parseInt32('zone_id', raw);
@@ -144,19 +161,39 @@ export function createRegionController(cloud: Cloud): Emulator {
   };
   const liveServer = (id: string) => cloud.servers.find((s) => s.id === id && s.status !== 'DELETED');
 
-  /** Wraps a handler with the API-key check and the envelope; a throw becomes a `ret` error, never a 5xx. */
+  const outcomeOf = (handler: (req: EmulatorRequest) => unknown, req: EmulatorRequest): Outcome => {
+    try {
+      return { ret: RET.OK, msg: 'ok', data: handler(req) ?? null };
+    } catch (err) {
+      if (err instanceof LegacyError) return { ret: err.ret, msg: err.message, data: null };
+      console.error('[region-controller] handler error', err);
+      return { ret: RET.INTERNAL, msg: 'internal error', data: null };
+    }
+  };
+  const replyOf = (o: Outcome): EmulatorReply => (o.ret === RET.OK ? ok(o.data) : fail(o.ret as Exclude<RetCode, 0>, o.msg));
+
+  /**
+   * Wraps a handler with the API-key check and the envelope; a throw becomes a `ret` error, never a 5xx. A write
+   * with an X-Request-Id is carried out once per id (request-log.ts): the same id again gets the first answer.
+   */
   const route = (method: string, pattern: string, handler: (req: EmulatorRequest) => unknown): Route => ({
     method,
     pattern,
     handler: (req): EmulatorReply => {
       if (req.headers['x-api-key'] !== cloud.legacyApiKey) return fail(RET.BAD_KEY, 'invalid api key');
-      try {
-        return ok(handler(req));
-      } catch (err) {
-        if (err instanceof LegacyError) return fail(err.ret, err.message);
-        console.error('[region-controller] handler error', err);
-        return fail(RET.INTERNAL, 'internal error');
+      const raw = req.headers['x-request-id'];
+      const requestId = method !== 'GET' && typeof raw === 'string' && raw !== '' ? raw : null;
+      if (requestId === null) return replyOf(outcomeOf(handler, req));
+      if (!requests.valid(requestId)) return fail(RET.BAD_PARAMETER, 'invalid X-Request-Id: 1 to 128 printable characters');
+      const prior = requests.replay(requestId, method, req.path);
+      if (prior === 'conflict') {
+        const first = requests.describe(requestId)!;
+        return fail(RET.CONFLICT, `request id ${requestId} was already used for ${first.method} ${first.path}`);
       }
+      if (prior) return replyOf(prior);
+      const outcome = outcomeOf(handler, req);
+      requests.record(requestId, method, req.path, outcome);
+      return replyOf(outcome);
     },
   });
 
@@ -183,6 +220,22 @@ export function createRegionController(cloud: Cloud): Emulator {
       if (at !== -1) cloud.hosts.splice(at, 1);
       notifyHostDeleted(cloud, host);
       return null;
+    }),
+    // Maintenance on (status 2) or off (back to 1): an offline host (0) cannot be put in or out of it (409001).
+    route('PUT', '/zones/:zone_id/hosts/:host_id/maintenance', (req) => {
+      const host = hostOf(zoneOf(req.params.zone_id).id, req.params.host_id);
+      const body = req.body;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParam('request body must be a JSON object');
+      const enabled = (body as Record<string, unknown>).enabled;
+      if (enabled !== true && enabled !== false && enabled !== 0 && enabled !== 1) throw badParam('enabled must be true or false');
+      if (host.status === 0) throw new LegacyError(RET.CONFLICT, `host ${host.id} is offline: only an online host can enter or leave maintenance`);
+      const next = enabled === true || enabled === 1 ? 2 : 1;
+      if (host.status !== next) {
+        const old = host.status;
+        host.status = next;
+        notifyHostStatus(cloud, host, old);
+      }
+      return hostJson(host);
     }),
     route('GET', '/hosts', (req): ListJson<HostJson> => {
       const ids = [...new Set(csv(req.query, 'ids').map((raw) => parseInt32('id', raw)))].sort((a, b) => a - b);
@@ -241,6 +294,12 @@ export function createRegionController(cloud: Cloud): Emulator {
       }
       const items = found.sort((a, b) => a.id - b.id).map(diskJson);
       return { items, total: items.length };
+    }),
+    // Whether a write was carried out, and what it answered (request-log.ts); 404001 for an id never seen.
+    route('GET', '/requests/:request_id', (req) => {
+      const found = requests.json(req.params.request_id);
+      if (!found) throw notFound(`request ${req.params.request_id} not found`);
+      return found;
     }),
     route('GET', '/disks/:disk_id', (req) => {
       const id = parseInt32('disk_id', req.params.disk_id);

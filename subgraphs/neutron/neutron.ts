@@ -1,4 +1,5 @@
-// Emulated Neutron (networking API v2.0): ports, networks and floating IPs over the shared Cloud; floating IPs
+// Emulated Neutron (networking API v2.0): ports, networks, subnets (subnets.ts), security groups
+// (security-groups.ts), quota details (quotas.ts) and floating IPs over the shared Cloud; floating IPs
 // can also be allocated, (dis)associated and released (floating-ip-writes.ts).
 // https://docs.openstack.org/api-ref/network/v2/
 //
@@ -13,6 +14,9 @@ import { withAuth } from '../emulator/openstack-auth.ts';
 import type { Cloud } from '../seed/types.ts';
 import { FLOATING_IPS, NETWORKS, NeutronContext, PORTS, type ResourceDef } from './serialize.ts';
 import { listResources, NeutronError, neutronErrorReply, showResource } from './query.ts';
+import { SUBNETS } from './subnets.ts';
+import { SECURITY_GROUPS } from './security-groups.ts';
+import { quotaDetails } from './quotas.ts';
 import { createFloatingIp, deleteFloatingIp, updateFloatingIp } from './floating-ip-writes.ts';
 
 export function createNeutron(cloud: Cloud): Emulator {
@@ -26,8 +30,12 @@ export function createNeutron(cloud: Cloud): Emulator {
       }
     });
   const routesFor = <T extends { id: string }>(def: ResourceDef<T>) => [
-    { method: 'GET', pattern: `/v2.0/${def.collection}`, handler: handle((req, ctx) => listResources(def, ctx, req)) },
-    { method: 'GET', pattern: `/v2.0/${def.collection}/:id`, handler: handle((req, ctx) => showResource(def, ctx, req, req.params.id)) },
+    { method: 'GET', pattern: `/v2.0/${def.path ?? def.collection}`, handler: handle((req, ctx) => listResources(def, ctx, req)) },
+    {
+      method: 'GET',
+      pattern: `/v2.0/${def.path ?? def.collection}/:id`,
+      handler: handle((req, ctx) => showResource(def, ctx, req, req.params.id)),
+    },
   ];
 
   return createEmulator({
@@ -45,6 +53,11 @@ export function createNeutron(cloud: Cloud): Emulator {
       ...routesFor(PORTS),
       ...routesFor(NETWORKS),
       ...routesFor(FLOATING_IPS),
+      ...routesFor(SUBNETS),
+      ...routesFor(SECURITY_GROUPS),
+      // Quota details (the quota-details extension), read only.
+      { method: 'GET', pattern: '/v2.0/quotas/:project_id/details.json', handler: handle((req, ctx) => quotaDetails(ctx.cloud, ctx.caller, req)) },
+      { method: 'GET', pattern: '/v2.0/quotas/:project_id/details', handler: handle((req, ctx) => quotaDetails(ctx.cloud, ctx.caller, req)) },
       // Floating-IP writes (floating-ip-writes.ts); ports and networks stay read only.
       { method: 'POST', pattern: '/v2.0/floatingips', handler: handle((req, ctx) => createFloatingIp(req, ctx)) },
       { method: 'PUT', pattern: '/v2.0/floatingips/:id', handler: handle((req, ctx) => updateFloatingIp(req, ctx)) },

@@ -37,6 +37,8 @@ export class NeutronContext {
 
 export interface ResourceDef<T extends { id: string }> {
   collection: string;
+  /** The URL path segment when it differs from the JSON key (`security-groups` lists `security_groups`). */
+  path?: string;
   member: string;
   items: (cloud: Cloud) => readonly T[];
   visible: (item: T, ctx: NeutronContext) => boolean;
@@ -50,15 +52,18 @@ export interface ResourceDef<T extends { id: string }> {
 export const neutronTime = (date: Date): string => date.toISOString().slice(0, 19) + 'Z';
 
 /** A stable UUID for things the seed does not model (each project's default security group). */
-function stableUuid(name: string): string {
+export function stableUuid(name: string): string {
   const h = createHash('sha1').update(name).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const str = <T>(get: (item: T) => AttrValue): Attr<T> => ({ kind: 'str', get });
-const int = <T>(get: (item: T) => AttrValue): Attr<T> => ({ kind: 'int', get });
-const bool = <T>(get: (item: T) => AttrValue): Attr<T> => ({ kind: 'bool', get });
-const projectAttrs = <T extends { projectId: string }>() => ({ project_id: str<T>((x) => x.projectId), tenant_id: str<T>((x) => x.projectId) });
+export const str = <T>(get: (item: T) => AttrValue): Attr<T> => ({ kind: 'str', get });
+export const int = <T>(get: (item: T) => AttrValue): Attr<T> => ({ kind: 'int', get });
+export const bool = <T>(get: (item: T) => AttrValue): Attr<T> => ({ kind: 'bool', get });
+export const projectAttrs = <T extends { projectId: string }>() => ({
+  project_id: str<T>((x) => x.projectId),
+  tenant_id: str<T>((x) => x.projectId),
+});
 
 const dnsHost = (ip: string) => `host-${ip.replace(/[.:]/g, '-')}`;
 

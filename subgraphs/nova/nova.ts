@@ -4,7 +4,7 @@
 // https://docs.openstack.org/api-ref/compute/
 // Handlers live in servers.ts (reads), server-lifecycle.ts (create/delete), server-actions.ts (start, stop,
 // reboot), volumes.ts
-// (volume attachments) and resources.ts (hypervisors, availability zones, flavors).
+// (volume attachments) and resources.ts (hypervisors, availability zones, aggregates, flavors).
 import { randomUUID } from 'node:crypto';
 import { createEmulator, type Emulator, type EmulatorReply, type EmulatorRequest, type Route } from '../emulator/emulator-server.ts';
 import { authenticate, isReply, withAuth } from '../emulator/openstack-auth.ts';
@@ -16,7 +16,8 @@ import { listServers, showServer } from './servers.ts';
 import { createServer, deleteServer } from './server-lifecycle.ts';
 import { serverAction } from './server-actions.ts';
 import { attachVolume, detachVolume, listAttachments, showAttachment } from './volumes.ts';
-import { listFlavors, listHypervisors, listZones, showFlavor, showHypervisor } from './resources.ts';
+import { hypervisorStatistics, listAggregates, listFlavors, listHypervisors, listZones, showFlavor, showHypervisor } from './resources.ts';
+import { showQuotaSet, showQuotaSetDetail } from './quota-sets.ts';
 
 type NovaHandler = (ctx: NovaContext) => EmulatorReply;
 
@@ -108,12 +109,16 @@ export function createNova(cloud: Cloud, options: NovaOptions = {}): Emulator {
     del('/servers/:id/os-volume_attachments/:volumeId', detachVolume),
     get('/os-hypervisors', (ctx) => listHypervisors(ctx, false)),
     get('/os-hypervisors/detail', (ctx) => listHypervisors(ctx, true)),
+    get('/os-hypervisors/statistics', hypervisorStatistics),
     get('/os-hypervisors/:id', showHypervisor),
+    get('/os-aggregates', listAggregates),
     get('/os-availability-zone', (ctx) => listZones(ctx, false)),
     get('/os-availability-zone/detail', (ctx) => listZones(ctx, true)),
     get('/flavors', (ctx) => listFlavors(ctx, false)),
     get('/flavors/detail', (ctx) => listFlavors(ctx, true)),
     get('/flavors/:id', showFlavor),
+    get('/os-quota-sets/:id', showQuotaSet),
+    get('/os-quota-sets/:id/detail', showQuotaSetDetail),
   ];
 
   return createEmulator({

@@ -1,5 +1,6 @@
-// Nova's inventory endpoints: hypervisors, availability zones and flavors.
+// Nova's inventory endpoints: hypervisors, availability zones, host aggregates and flavors.
 //   https://docs.openstack.org/api-ref/compute/#hypervisors-os-hypervisors
+//   https://docs.openstack.org/api-ref/compute/#host-aggregates-os-aggregates
 //   https://docs.openstack.org/api-ref/compute/#availability-zones-os-availability-zone
 //   https://docs.openstack.org/api-ref/compute/#flavors
 // Hypervisors (admin only): integer ids before 2.53, UUIDs (host.hypervisorId) from 2.53; limit/marker from
@@ -150,6 +151,36 @@ export function showHypervisor(ctx: NovaContext): EmulatorReply {
   return { status: 200, body: { hypervisor: hypervisorView(ctx, host, serversByHost(ctx).get(host.hostname) ?? [], true, withServers) } };
 }
 
+/**
+ * GET /os-hypervisors/statistics (admin): the detail figures summed over every hypervisor, plus `count`. Removed in
+ * 2.88 (https://docs.openstack.org/api-ref/compute/#show-hypervisor-statistics-deprecated): 404 from there on.
+ */
+export function hypervisorStatistics(ctx: NovaContext): EmulatorReply {
+  if (ctx.mv >= 88) return novaFault(404, 'The resource could not be found.');
+  if (!ctx.caller.isAdmin) return policyForbidden('os_compute_api:os-hypervisors:statistics');
+  const onHost = serversByHost(ctx);
+  const fields = [
+    'current_workload',
+    'disk_available_least',
+    'free_disk_gb',
+    'free_ram_mb',
+    'local_gb',
+    'local_gb_used',
+    'memory_mb',
+    'memory_mb_used',
+    'running_vms',
+    'vcpus',
+    'vcpus_used',
+  ];
+  const stats: Record<string, number> = { count: ctx.state.cloud.hosts.length };
+  for (const f of fields) stats[f] = 0;
+  for (const h of ctx.state.cloud.hosts) {
+    const view = hypervisorView(ctx, h, onHost.get(h.hostname) ?? [], true, false);
+    for (const f of fields) stats[f] += Number(view[f] ?? 0);
+  }
+  return { status: 200, body: { hypervisor_statistics: stats } };
+}
+
 /** GET /os-availability-zone (everyone, no hosts) and /os-availability-zone/detail (admin, with services). */
 export function listZones(ctx: NovaContext, detail: boolean): EmulatorReply {
   if (detail && !ctx.caller.isAdmin) return policyForbidden('os_compute_api:os-availability-zone:detail');
@@ -179,6 +210,32 @@ export function listZones(ctx: NovaContext, detail: boolean): EmulatorReply {
   }
   for (const name of unavailable) info.push({ zoneName: name, zoneState: { available: false }, hosts: null });
   return { status: 200, body: { availabilityZoneInfo: info } };
+}
+
+/**
+ * GET /os-aggregates (admin: os_compute_api:os-aggregates:index): every aggregate in one unpaged list, each with
+ * its hosts, `availability_zone` (null when it defines none) and metadata; `uuid` from 2.41. A host removed from
+ * the cloud leaves its aggregates, as Nova removes a deleted compute service's host from them.
+ */
+export function listAggregates(ctx: NovaContext): EmulatorReply {
+  if (!ctx.caller.isAdmin) return policyForbidden('os_compute_api:os-aggregates:index');
+  const live = new Set(ctx.state.cloud.hosts.map((h) => h.hostname));
+  const aggregates = (ctx.state.cloud.aggregates ?? []).map((a) => {
+    const o: Record<string, unknown> = {
+      availability_zone: a.availabilityZone,
+      created_at: isoMicrosNoZone(a.createdAt),
+      deleted: false,
+      deleted_at: null,
+      hosts: a.hosts.filter((h) => live.has(h)),
+      id: a.id,
+      metadata: { ...a.metadata },
+      name: a.name,
+      updated_at: null,
+    };
+    if (ctx.mv >= 41) o.uuid = a.uuid;
+    return o;
+  });
+  return { status: 200, body: { aggregates } };
 }
 
 function flavorView(f: Flavor, mv: number, origin: string, detail: boolean): Record<string, unknown> {

@@ -31,6 +31,7 @@ export const VM_STATE: Record<Server['status'], [vmState: string, powerState: nu
   BUILD: ['building', 0],
   PAUSED: ['paused', 3],
   DELETED: ['deleted', 0],
+  VERIFY_RESIZE: ['resized', 1],
 };
 /** Nova only shows `progress` for these statuses (views/servers.py _progress_statuses). */
 const PROGRESS_STATUSES = new Set(['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING']);
@@ -58,6 +59,8 @@ export const taskState = (state: NovaState, server: Server): string | null =>
 /** The API status: vm_state active with a reboot task shows as REBOOT / HARD_REBOOT (nova/api/openstack/common.py _STATE_MAP). */
 const shownStatus = (state: NovaState, server: Server): string => {
   const task = state.tasks.get(server.id);
+  if (task === 'resize_reverting') return 'REVERT_RESIZE';
+  if (task?.startsWith('resize_')) return 'RESIZE'; // resize_prep, resize_migrating, resize_migrated, resize_finish
   return task === 'rebooting' ? 'REBOOT' : task === 'rebooting_hard' ? 'HARD_REBOOT' : server.status;
 };
 

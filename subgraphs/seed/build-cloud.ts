@@ -2,6 +2,7 @@
 // is its Nova host; each instance has 1–3 Cinder volumes, about one in five also a legacy disk, 1–2 ports and
 // about one in three a floating IP. Dates are fixed relative to SEED_EPOCH so two builds compare equal.
 import { createRng, type Rng } from './random.ts';
+import { seedAggregates } from './aggregates.ts';
 import type {
   Cloud,
   CloudSize,
@@ -406,5 +407,6 @@ export function buildCloud({
     nextLegacyDiskId: legacyDiskId,
     asyncDelayMs,
     tokenTtlMs,
+    aggregates: seedAggregates(zones, hosts),
   };
 }

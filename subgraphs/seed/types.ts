@@ -48,6 +48,19 @@ export interface Host {
   hypervisorId: string;
 }
 
+/** A Nova host aggregate (os-aggregates): an availability zone is an aggregate with `availability_zone` set. */
+export interface Aggregate {
+  id: number;
+  uuid: string;
+  name: string;
+  /** Null for an aggregate that only groups hosts (e.g. by hardware trait). */
+  availabilityZone: string | null;
+  /** Hostnames (Nova compute service hosts). */
+  hosts: string[];
+  metadata: Record<string, string>;
+  createdAt: Date;
+}
+
 export interface Flavor {
   id: string;
   name: string;
@@ -77,7 +90,8 @@ export interface Image {
   updatedAt: Date;
 }
 
-export type ServerStatus = 'ACTIVE' | 'SHUTOFF' | 'ERROR' | 'BUILD' | 'PAUSED' | 'DELETED';
+/** VERIFY_RESIZE: vm_state resized, a resize waiting for confirmResize or revertResize (nova/server-actions.ts). */
+export type ServerStatus = 'ACTIVE' | 'SHUTOFF' | 'ERROR' | 'BUILD' | 'PAUSED' | 'DELETED' | 'VERIFY_RESIZE';
 export interface Server {
   id: string;
   name: string;
@@ -233,4 +247,6 @@ export interface Cloud {
    * microversion 2.69+ with minimal records. Absent: every cell is up.
    */
   downCellZones?: ReadonlySet<string>;
+  /** Nova host aggregates (subgraphs/seed/aggregates.ts): one per zone plus an `ssd` one. Absent: none. */
+  aggregates?: Aggregate[];
 }

@@ -47,6 +47,10 @@ const GLANCE_VERSIONS = {
     { id: 'v2.0', status: 'SUPPORTED', links: [{ rel: 'self', href: 'http://glance.openstack.example.org/v2/' }] },
   ],
 };
+// https://docs.openstack.org/api-ref/placement/#list-versions
+const PLACEMENT_ROOT = {
+  versions: [{ id: 'v1.0', max_version: '1.39', min_version: '1.0', status: 'CURRENT', links: [{ rel: 'self', href: '' }] }],
+};
 const NEUTRON_ROOT = { versions: [{ status: 'CURRENT', id: 'v2.0', links: [{ href: 'http://localhost:9696/v2.0/', rel: 'self' }] }] };
 
 describe('version documents', () => {
@@ -66,6 +70,17 @@ describe('version documents', () => {
     expect(parseVersionDocument({ version: NOVA_ROOT.versions[1] })[0].id).toBe('v2.1');
   });
 
+  it("reads Placement's root: the range in max_version/min_version, an empty self link, the API at the root", () => {
+    const [entry] = parseVersionDocument(PLACEMENT_ROOT);
+    expect(entry).toEqual({ id: 'v1.0', status: 'CURRENT', min: { major: 1, minor: 0 }, max: { major: 1, minor: 39 }, self: '' });
+    expect(SPOKEN.placement.ids.test(entry.id)).toBe(true);
+    expect(SPOKEN.placement.atRoot).toBe(true);
+    expect(negotiateMicroversion(SPOKEN.placement.microversions!, entry)).toEqual({ major: 1, minor: 39 });
+    const older = parseVersionDocument({ versions: [{ ...PLACEMENT_ROOT.versions[0], max_version: '1.10' }] })[0];
+    expect(negotiateMicroversion(SPOKEN.placement.microversions!, older)).toEqual({ major: 1, minor: 10 });
+    expect(locate('https://cloud.example.com/placement')).toEqual({ root: 'https://cloud.example.com/placement', segment: null, tail: null });
+  });
+
   it('treats anything else as no document', () => {
     for (const body of [undefined, '', 'Not Found', { resources: [] }, { versions: [{ status: 'CURRENT' }] }])
       expect(parseVersionDocument(body)).toEqual([]);
@@ -74,9 +89,11 @@ describe('version documents', () => {
   it('negotiates the highest microversion both sides speak, and none when the ranges do not meet', () => {
     const nova = SPOKEN.nova.microversions!;
     const entry = (min: string, max: string) => parseVersionDocument({ version: { id: 'v2.1', version: max, min_version: min } })[0];
-    expect(negotiateMicroversion(nova, entry('2.1', '2.96'))).toEqual({ major: 2, minor: 79 });
+    expect(negotiateMicroversion(nova, entry('2.1', '2.96'))).toEqual({ major: 2, minor: 96 });
+    expect(negotiateMicroversion(nova, entry('2.1', '2.100'))).toEqual({ major: 2, minor: 96 });
+    expect(negotiateMicroversion(nova, entry('2.1', '2.87'))).toEqual({ major: 2, minor: 87 });
     expect(negotiateMicroversion(nova, entry('2.1', '2.46'))).toEqual({ major: 2, minor: 46 });
-    expect(negotiateMicroversion(nova, entry('2.80', '2.99'))).toBeNull();
+    expect(negotiateMicroversion(nova, entry('2.97', '2.100'))).toBeNull();
     expect(negotiateMicroversion(SPOKEN.cinder.microversions!, parseVersionDocument(CINDER_ROOT)[0])).toEqual({ major: 3, minor: 70 });
     expect(negotiateMicroversion(nova, parseVersionDocument(NOVA_ROOT)[0])).toBeNull();
   });

@@ -353,6 +353,7 @@ describe('neutron map', () => {
       fixedIps: [{ ipAddress: '172.24.4.2', subnetId: '008ba151-0b8c-4a67-98b5-0d2b87666062' }],
       status: 'ACTIVE',
       createdAt: new Date('2016-03-08T20:19:41Z'),
+      securityGroupIds: [],
     });
     expect(ports[1]).toMatchObject({
       id: 'f71a6703-d6de-4be1-a91a-a570ede1d159',

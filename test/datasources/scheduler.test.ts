@@ -270,6 +270,45 @@ describe('BatchScheduler', () => {
     expect(await Promise.all(loads)).toEqual(['H1', 'H2', 'H3', 'H4']);
   });
 
+  it('starts a soon() call at the next check beside the batches queued with it, without holding them back', async () => {
+    const clock = new FakeClock();
+    const scheduler = new BatchScheduler(50, clock);
+    const log: string[] = [];
+    const zones = deferred<string[]>();
+    // A resolver asks for the zone list directly, another queues an instance batch, in one stretch (nodes(ids:)).
+    const listed = scheduler.soon(() => {
+      log.push('zones sent');
+      return scheduler.track(zones.promise);
+    });
+    scheduler.schedule(recorder(log, 'instances'));
+    expect(log).toEqual([]);
+    clock.runImmediates();
+    expect(log).toEqual(['instances', 'zones sent']);
+
+    // A batch queued while the zone list is on its way waits for it, like for any call in flight.
+    scheduler.schedule(recorder(log, 'hosts'));
+    clock.runImmediates();
+    expect(log).toEqual(['instances', 'zones sent']);
+    zones.resolve(['zone-a']);
+    expect(await listed).toEqual(['zone-a']);
+    clock.runImmediates();
+    expect(log).toEqual(['instances', 'zones sent', 'hosts']);
+  });
+
+  it('starts a soon() call at the next immediate when no batch is queued, and passes its failure on', async () => {
+    const clock = new FakeClock();
+    const scheduler = new BatchScheduler(50, clock);
+    let sent = 0;
+    const failing = scheduler.soon(() => {
+      sent++;
+      return Promise.reject(new Error('legacy answered 503'));
+    });
+    expect(sent).toBe(0);
+    clock.runImmediates();
+    expect(sent).toBe(1);
+    await expect(failing).rejects.toThrow('legacy answered 503');
+  });
+
   it('dispatches a DataLoader batch at the first immediate when nothing is in flight, so later keys form a new batch', async () => {
     const clock = new FakeClock();
     const scheduler = new BatchScheduler(50, clock);

@@ -376,3 +376,50 @@ describe('medium cloud', () => {
     expect(new Set(ids).size).toBe(total);
   });
 });
+
+describe('volume types and quota sets', () => {
+  it('lists public types to members without extra specs, every type with them to admins', async () => {
+    const member = await cinder(alice, '/types', { mv: '3.69' });
+    expect(member.status).toBe(200);
+    expect(member.json.volume_types.map((t: any) => t.name).sort()).toEqual(['__DEFAULT__', 'hdd', 'ssd']);
+    for (const t of member.json.volume_types) {
+      expect(Object.keys(t).sort()).toEqual(['description', 'id', 'is_public', 'name', 'os-volume-type-access:is_public']);
+    }
+    // As Cinder parses is_public (api_utils._parse_is_public): unset lists an admin public types only; `None` every type.
+    const publicOnly = await cinder(admin, '/types', { mv: '3.69' });
+    expect(publicOnly.json.volume_types.map((t: any) => t.name).sort()).toEqual(['__DEFAULT__', 'hdd', 'ssd']);
+    expect((await cinder(alice, '/types?is_public=None', { mv: '3.69' })).json.volume_types.map((t: any) => t.name).sort()).toEqual([
+      '__DEFAULT__',
+      'hdd',
+      'ssd',
+    ]);
+    const all = await cinder(admin, '/types?is_public=None', { mv: '3.69' });
+    const replicated = all.json.volume_types.find((t: any) => t.name === 'replicated');
+    expect(replicated).toMatchObject({
+      is_public: false,
+      extra_specs: { volume_backend_name: 'ceph', replication_enabled: '<is> True' },
+      qos_specs_id: null,
+    });
+    // A volume's volume_type_id names its type's id.
+    const volume = (await cinder(alice, '/volumes/detail', { mv: '3.69' })).json.volumes[0];
+    expect(all.json.volume_types.find((t: any) => t.id === volume.volume_type_id)?.name).toBe(volume.volume_type);
+    expect((await cinder(alice, `/types/${replicated.id}`)).status).toBe(404);
+    expect((await cinder(admin, `/types/${replicated.id}`)).json.volume_type.name).toBe('replicated');
+  });
+
+  it("answers a project's quota set with usage from its volumes, and refuses another project's to members", async () => {
+    const volumes = demo.cloud.volumes.filter((v) => v.projectId === alice.project);
+    const r = await cinder(alice, `/os-quota-sets/${alice.project}?usage=true`);
+    expect(r.status).toBe(200);
+    expect(r.json.quota_set.id).toBe(alice.project);
+    expect(r.json.quota_set.volumes).toEqual({ reserved: 0, allocated: 0, limit: 10, in_use: volumes.length });
+    expect(r.json.quota_set.gigabytes.in_use).toBe(volumes.reduce((n, v) => n + v.size, 0));
+    expect(r.json.quota_set.volumes_ssd.in_use).toBe(volumes.filter((v) => v.volumeType === 'ssd').length);
+    expect((await cinder(alice, `/os-quota-sets/${alice.project}`)).json.quota_set.volumes).toBe(10);
+    expect(await cinder(alice, `/os-quota-sets/${bob.project}?usage=true`)).toMatchObject({
+      status: 403,
+      json: { forbidden: { code: 403, message: "Policy doesn't allow volume_extension:quotas:show to be performed." } },
+    });
+    expect((await cinder(admin, `/os-quota-sets/${bob.project}?usage=true`)).status).toBe(200);
+  });
+});

@@ -231,3 +231,50 @@ describe('errors', () => {
     });
   });
 });
+
+describe('subnets, security groups and quota details', () => {
+  it('derives one subnet per network, visible where the network is, and filters subnets by repeated id', async () => {
+    const own = demo.cloud.networks.find((n) => n.projectId === project('web') && !n.external)!;
+    const pub = demo.cloud.networks.find((n) => n.external)!;
+    const subnets = (await neutron('alice', '/v2.0/subnets')).json.subnets;
+    expect(ids(subnets)).toEqual([own.subnetId, pub.subnetId].sort());
+    const mine = subnets.find((s: any) => s.id === own.subnetId);
+    expect(mine).toMatchObject({ network_id: own.id, cidr: own.cidr, ip_version: 4, enable_dhcp: true, project_id: own.projectId });
+    expect(mine.gateway_ip).toBe(own.cidr.replace(/0\/\d+$/, '1'));
+    expect(mine.created_at).toMatch(NEUTRON_TIME);
+    const bobs = demo.cloud.networks.find((n) => n.projectId === project('data') && !n.external)!;
+    const byIds = await neutron('admin', `/v2.0/subnets?id=${own.subnetId}&id=${bobs.subnetId}`);
+    expect(ids(byIds.json.subnets)).toEqual([own.subnetId, bobs.subnetId].sort());
+    expect((await neutron('alice', `/v2.0/subnets/${bobs.subnetId}`)).json.NeutronError.type).toBe('SubnetNotFound');
+  });
+
+  it("shows a project's security groups with rules embedded, the default one being the ports' group", async () => {
+    const groups = (await neutron('alice', '/v2.0/security-groups')).json.security_groups;
+    expect(groups.map((g: any) => g.name).sort()).toEqual(['default', 'web']);
+    const port = demo.cloud.ports.find((p) => p.projectId === project('web'))!;
+    const portJson = (await neutron('alice', `/v2.0/ports/${port.id}`)).json.port;
+    const def = groups.find((g: any) => g.name === 'default');
+    expect(portJson.security_groups).toEqual([def.id]);
+    expect(def.security_group_rules).toHaveLength(4);
+    for (const r of def.security_group_rules) {
+      expect(r).toMatchObject({ security_group_id: def.id, project_id: project('web') });
+      expect(['ingress', 'egress']).toContain(r.direction);
+    }
+    expect((await neutron('bob', `/v2.0/security-groups/${def.id}`)).status).toBe(404);
+    expect((await neutron('admin', '/v2.0/security-groups')).json.security_groups).toHaveLength(demo.cloud.projects.length * 2);
+  });
+
+  it("counts quota usage from the cloud's state, and refuses another project's to members", async () => {
+    const web = project('web');
+    const r = await neutron('alice', `/v2.0/quotas/${web}/details.json`);
+    expect(r.status).toBe(200);
+    expect(r.json.quota.port).toEqual({ used: demo.cloud.ports.filter((p) => p.projectId === web).length, limit: 500, reserved: 0 });
+    expect(r.json.quota.floatingip.used).toBe(demo.cloud.floatingIps.filter((f) => f.projectId === web).length);
+    expect(r.json.quota.security_group).toEqual({ used: 2, limit: 10, reserved: 0 });
+    expect(await neutron('alice', `/v2.0/quotas/${project('data')}/details.json`)).toEqual({
+      status: 403,
+      json: { NeutronError: { type: 'PolicyNotAuthorized', message: 'rule:get_quota is disallowed by policy', detail: '' } },
+    });
+    expect((await neutron('admin', `/v2.0/quotas/${project('data')}/details.json`)).status).toBe(200);
+  });
+});

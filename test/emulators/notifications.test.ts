@@ -1,5 +1,6 @@
 // The emulators publish oslo.messaging notifications to RabbitMQ as Nova does: a create sends instance.create.start
-// and instance.create.end, in the 2.0 envelope, on the `nova` exchange with the versioned routing key.
+// and instance.create.end, in the 2.0 envelope, on the `nova` exchange with the versioned routing key; the region
+// controller sends host.update (old and new status) on its own exchange when a host enters or leaves maintenance.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type ChannelModel } from 'amqplib';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
@@ -12,6 +13,7 @@ describe.skipIf(!amqp)('emulator notifications', () => {
   let cloud: DemoCloud;
   let conn: ChannelModel;
   const received: { routingKey: string; exchange: string; body: any }[] = [];
+  const controller: any[] = [];
 
   beforeAll(async () => {
     cloud = await startTestCloud({ notifyAmqpUrl: AMQP_URL, notifyExchangePrefix: prefix });
@@ -26,6 +28,9 @@ describe.skipIf(!amqp)('emulator notifications', () => {
         noAck: true,
       },
     );
+    const hosts = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+    await ch.bindQueue(hosts.queue, `${prefix}region-controller`, 'notifications.*');
+    await ch.consume(hosts.queue, (m) => m && controller.push(JSON.parse(JSON.parse(m.content.toString())['oslo.message'])), { noAck: true });
   });
   afterAll(async () => {
     await conn?.close();
@@ -70,6 +75,23 @@ describe.skipIf(!amqp)('emulator notifications', () => {
       state: 'active',
       old_task_state: 'spawning',
       new_task_state: null,
+    });
+  });
+
+  it('host maintenance on the region controller publishes host.update with the new and old status', async () => {
+    const host = cloud.cloud.hosts.find((h) => h.status === 1)!;
+    const res = await fetch(`${cloud.legacyUrl}/zones/${host.zoneId}/hosts/${host.id}/maintenance`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-api-key': cloud.legacyApiKey },
+      body: JSON.stringify({ enabled: true }),
+    });
+    expect(((await res.json()) as any).ret).toBe(0);
+    await expect.poll(() => controller.filter((m) => m.payload.host_id === host.id).length, { timeout: 5_000 }).toBe(1);
+    const message = controller.find((m) => m.payload.host_id === host.id);
+    expect(message).toMatchObject({
+      event_type: 'host.update',
+      publisher_id: 'region-controller',
+      payload: { host_id: host.id, hostname: host.hostname, zone_id: host.zoneId, status: 'maintenance', old_status: 'online' },
     });
   });
 });

@@ -450,4 +450,56 @@ describe('asynchronous writes', () => {
     expect((await call(carol, `/servers/${server.id}/os-volume_attachments/${spare.id}`, { method: 'DELETE' })).status).toBe(202);
     expect(spare).toMatchObject({ status: 'available', attachments: [] });
   });
+
+  it('resizes through RESIZE (resize_prep … resize_finish) to VERIFY_RESIZE; confirmResize keeps the flavor, revertResize restores it', async () => {
+    const server = cloud.cloud.servers.find((s) => s.projectId === carol.project && s.status === 'ACTIVE')!;
+    const from = server.flavorId;
+    const to = cloud.cloud.flavors.find((f) => f.id !== from)!;
+    const act = (body: unknown) => call(carol, `/servers/${server.id}/action`, { method: 'POST', body: JSON.stringify(body), mv: '2.47' });
+    const show = async () => (await call(carol, `/servers/${server.id}`, { mv: '2.47' })).json.server;
+
+    expect((await act({ resize: {} })).status).toBe(400);
+    expect((await act({ resize: { flavorRef: 'nope' } })).json).toEqual({ badRequest: { code: 400, message: 'Invalid flavorRef provided.' } });
+    expect((await act({ resize: { flavorRef: from } })).json.badRequest.message).toBe('When resizing, instances must change flavor!');
+    expect((await act({ confirmResize: null })).json).toEqual({
+      conflictingRequest: { code: 409, message: `Cannot 'confirmResize' instance ${server.id} while it is in vm_state active` },
+    });
+
+    expect((await act({ resize: { flavorRef: to.id } })).status).toBe(202);
+    const tasks = new Set<string>();
+    let shown = await show();
+    for (let i = 0; i < 50 && shown.status === 'RESIZE'; i++) {
+      tasks.add(shown['OS-EXT-STS:task_state']);
+      await sleep(10);
+      shown = await show();
+    }
+    expect([...tasks].every((t) => ['resize_prep', 'resize_migrating', 'resize_migrated', 'resize_finish'].includes(t))).toBe(true);
+    expect(tasks.has('resize_prep')).toBe(true);
+    expect(shown).toMatchObject({
+      status: 'VERIFY_RESIZE',
+      'OS-EXT-STS:vm_state': 'resized',
+      'OS-EXT-STS:task_state': null,
+      flavor: { original_name: to.name },
+    });
+    // In the wrong state: another resize or an os-stop is a conflict.
+    expect((await act({ 'os-stop': null })).status).toBe(409);
+
+    expect((await act({ revertResize: null })).status).toBe(202);
+    expect(await show()).toMatchObject({ status: 'REVERT_RESIZE', 'OS-EXT-STS:task_state': 'resize_reverting' });
+    await sleep(250);
+    expect(await show()).toMatchObject({
+      status: 'ACTIVE',
+      'OS-EXT-STS:task_state': null,
+      flavor: { original_name: cloud.cloud.flavors.find((f) => f.id === from)!.name },
+    });
+
+    expect((await act({ resize: { flavorRef: to.id } })).status).toBe(202);
+    await sleep(250);
+    expect((await act({ confirmResize: null })).status).toBe(204);
+    // While the confirm runs the migration is no longer 'finished': Nova answers 400.
+    expect((await act({ confirmResize: null })).json).toEqual({ badRequest: { code: 400, message: 'Instance has not been resized.' } });
+    await sleep(250);
+    expect(await show()).toMatchObject({ status: 'ACTIVE', flavor: { original_name: to.name } });
+    expect(server.flavorId).toBe(to.id);
+  });
 });

@@ -1,6 +1,7 @@
 // Contract tests of the legacy region controller emulator: the exact JSON the gateway's legacy datasource reads
 // (envelope, ret codes, record shapes, UTC+8 timestamps, offset paging, id caps), its writes, and the nginx
-// pages in front of it. Runs against a real tiny cloud on loopback.
+// pages in front of it, request ids (one write per id, GET /requests/{id}) and host maintenance. Runs against a real
+// tiny cloud on loopback.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { NO_FAULTS } from '../../subgraphs/emulator/emulator-server.ts';
@@ -436,5 +437,81 @@ describe('legacy region controller: deleting hosts', () => {
     const listed = await data('/zones/2/hosts');
     expect(listed.total).toBe(zoneBefore.host_count - 1);
     expect(listed.items.map((h: any) => h.id)).not.toContain(host.id);
+  });
+});
+
+describe('legacy region controller: request ids and lost answers', () => {
+  const post = (body: unknown, requestId: string): RequestInit => ({
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'x-request-id': requestId },
+  });
+
+  it('carries out a write once per X-Request-Id and tells what it did at GET /requests/{id}', async () => {
+    const { cloud } = demo;
+    const storage = cloud.storages[0].id;
+    const id = `req-${Date.now()}`;
+    const before = cloud.legacyDisks.length;
+    const first = await data(`/storages/${storage}/disks`, post({ name: 'once', size_gb: 3, disk_type: 'ssd' }, id));
+    const again = await data(`/storages/${storage}/disks`, post({ name: 'once', size_gb: 3, disk_type: 'ssd' }, id));
+    expect(again).toEqual(first);
+    expect(cloud.legacyDisks.length).toBe(before + 1);
+    expect(await data(`/requests/${id}`)).toEqual({
+      request_id: id,
+      method: 'POST',
+      path: `/storages/${storage}/disks`,
+      ret: 0,
+      msg: 'ok',
+      data: first,
+      executed: 1,
+      received_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+    });
+    // The id names one request: another write under it is refused, never carried out.
+    const msg = await expectRet(`/zones/1/hosts/1`, 409001, { method: 'DELETE', headers: { 'x-request-id': id } });
+    expect(msg).toContain(`POST /storages/${storage}/disks`);
+    await expectRet(`/requests/never-sent`, 404001);
+  });
+
+  it('records a refused write with its ret, and replays the refusal', async () => {
+    const storage = demo.cloud.storages[0].id;
+    const id = `req-bad-${Date.now()}`;
+    const msg = await expectRet(`/storages/${storage}/disks`, 400001, post({ name: 'x', size_gb: 0, disk_type: 'ssd' }, id));
+    expect(await expectRet(`/storages/${storage}/disks`, 400001, post({ name: 'x', size_gb: 0, disk_type: 'ssd' }, id))).toBe(msg);
+    expect(await data(`/requests/${id}`)).toMatchObject({ ret: 400001, msg, data: null, executed: 0 });
+  });
+
+  it('the dropAnswerUrlsContaining fault resets the connection after the write was carried out', async () => {
+    const { cloud } = demo;
+    const storage = cloud.storages[0].id;
+    const id = `req-lost-${Date.now()}`;
+    const before = cloud.legacyDisks.length;
+    demo.setFaults('legacy', { dropAnswerUrlsContaining: '/disks' });
+    await expect(call(`/storages/${storage}/disks`, post({ name: 'lost-answer', size_gb: 2, disk_type: 'sata' }, id))).rejects.toThrow();
+    demo.setFaults('legacy', NO_FAULTS);
+    expect(cloud.legacyDisks.length).toBe(before + 1);
+    expect(await data(`/requests/${id}`)).toMatchObject({ ret: 0, executed: 1, data: { name: 'lost-answer', size_gb: 2 } });
+  });
+});
+
+describe('legacy region controller: host maintenance', () => {
+  it('puts an online host in maintenance (status 2) and back (1); 409001 for an offline host, 404001 for an unknown one', async () => {
+    const { cloud } = demo;
+    const host = cloud.hosts.find((h) => h.status === 1)!;
+    const path = `/zones/${host.zoneId}/hosts/${host.id}/maintenance`;
+    const put = (body: unknown): RequestInit => ({ method: 'PUT', body: JSON.stringify(body) });
+    expect(await data(path, put({ enabled: true }))).toMatchObject({ id: host.id, status: 2 });
+    expect((await data(`/zones/${host.zoneId}/hosts/${host.id}`)).status).toBe(2);
+    // Asking again for the state it is in changes nothing.
+    expect(await data(path, put({ enabled: true }))).toMatchObject({ status: 2 });
+    expect(await data(path, put({ enabled: false }))).toMatchObject({ status: 1 });
+    await expectRet(path, 400001, put({ enabled: 'yes' }));
+    await expectRet(`/zones/${host.zoneId}/hosts/999999/maintenance`, 404001, put({ enabled: true }));
+    host.status = 0;
+    try {
+      expect(await expectRet(path, 409001, put({ enabled: true }))).toContain('offline');
+      expect(host.status).toBe(0);
+    } finally {
+      host.status = 1;
+    }
   });
 });

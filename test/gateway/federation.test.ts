@@ -10,13 +10,38 @@ import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts'
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { mongoSkipReason, openTestDb, type TestDb } from '../helpers/mongo.ts';
 import { startBillingSubgraph, type BillingServer } from '../../subgraphs/billing/server.ts';
-import { flavorMicros } from '../../subgraphs/billing/prices.ts';
+import { flavorMicros, seedPrices, volumeKey } from '../../subgraphs/billing/prices.ts';
+import { BILLING_SDL } from '../../subgraphs/billing/schema.ts';
+import { usageOf } from '../../subgraphs/billing/usage.ts';
+import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema } from 'graphql';
+import { entityFieldsOf, entityLevels } from '../../bench/federation-floors.ts';
+import { loadWorkloads } from '../../bench/workloads.ts';
 import { identityHeaders } from '../../server/federation/caller-identity.ts';
 import { callerOf } from '../../subgraphs/billing/trust.ts';
 import { validateConfig } from '../../core/config.ts';
+import { buildSchema } from '../../server/schema.ts';
+import { LevelTracker, reachMasks } from '../../server/federation/level-tracker.ts';
 
 const SECRET = 'billing-test-secret-0123456789';
 const PROJECT_BILL = readFileSync(new URL('../fixtures/federation/project-bill.graphql', import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/federation/${name}.graphql`, import.meta.url), 'utf8');
+const JANUARY = { from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' };
+const GB_MONTH_MS = 730n * 3_600_000n;
+
+/**
+ * A volume's cents over [from, to), by brute force: the price per GB-month times GB times the milliseconds it
+ * lived within the window over a 730-hour month, in micro-euros, rounded half up to the cent. Independent of
+ * billing's usage.ts (a single price per key, as the seeded list has).
+ */
+function volumeCents(micros: number, sizeGb: number, created: Date, deleted: Date | null, from: Date, to: Date): bigint {
+  const ms = Math.min(to.getTime(), (deleted ?? to).getTime()) - Math.max(from.getTime(), created.getTime());
+  if (ms <= 0) return 0n;
+  const num = BigInt(micros) * BigInt(sizeGb) * BigInt(ms);
+  const den = GB_MONTH_MS * 10_000n;
+  const q = num / den;
+  return 2n * (num % den) >= den ? q + 1n : q;
+}
+const amountOf = (cents: bigint) => `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
 
 const subgraphConfig = (url: string, timeoutMs = 3_000) => ({ subgraphs: [{ name: 'billing', url, secret: SECRET, timeoutMs }] });
 const entityCalls = (billing: BillingServer) => billing.requests.filter((r) => r.body?.query?.includes('_entities'));
@@ -41,6 +66,45 @@ describe('caller identity', () => {
     expect(callerOf({ ...headers, 'x-mosaic-project-id': 'p2' }, SECRET)).toBe('invalid');
     expect(callerOf(headers, 'another-secret-0123456789')).toBe('invalid');
     expect(callerOf(identityHeaders(SECRET, { userId: 'u1', projectId: 'p1', roles: [] }, Date.now() - 10 * 60_000), SECRET)).toBe('invalid');
+  });
+});
+
+describe('the level of an entity batch', () => {
+  // Mosaic's own schema: which types can still bring a Disk or a Project, and in how many steps.
+  const masks = reachMasks(buildSchema(), new Set(['Disk', 'Project']));
+  const steps = (type: string) => [...Array(8).keys()].filter((i) => ((masks.get(type) ?? 0) & (1 << i)) !== 0);
+
+  it('knows in how many steps each type reaches an extended entity', () => {
+    expect(steps('Disk')).toContain(0);
+    expect(steps('Instance')).toEqual(expect.arrayContaining([1])); // instance.disks, instance.project
+    expect(steps('Host')).toEqual(expect.arrayContaining([2])); // host.instances.disks
+    expect(steps('Host')).not.toContain(0);
+    expect(steps('Money' as string)).toEqual([]);
+  });
+
+  it('dispatches a batch once no running resolver can add a parent at its depth, not when every call has settled', async () => {
+    const tracker = new LevelTracker(1_000);
+    const order: string[] = [];
+    let endHosts!: () => void;
+    let endDisks!: () => void;
+    // A zone's hosts still loading at depth 2 (Disks could come from them only at depth 4), an instance's disks at depth 2.
+    tracker.track(
+      2,
+      masks.get('Host')!,
+      new Promise<void>((r) => (endHosts = r)).then(() => void order.push('hosts')),
+    );
+    tracker.track(
+      2,
+      masks.get('Disk')!,
+      new Promise<void>((r) => (endDisks = r)).then(() => void order.push('disks')),
+    );
+    const dispatched = new Promise<void>((resolve) => tracker.schedule(2, () => resolve(void order.push('batch of depth 2'))));
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]); // the disks may still add parents
+    endDisks();
+    await dispatched;
+    expect(order).toEqual(['disks', 'batch of depth 2']); // without waiting for the hosts
+    endHosts();
   });
 });
 
@@ -129,6 +193,7 @@ describe.skipIf(mongoSkipReason)('the billing subgraph federated', () => {
 
   describe.each(RUNTIMES)('through the gateway on %s', (runtime) => {
     let gw: TestGateway;
+    let schema: GraphQLSchema | undefined;
     beforeAll(async () => {
       gw = await startTestGateway(cloud, runtime, subgraphConfig(billing.url));
     });
@@ -170,6 +235,172 @@ describe.skipIf(mongoSkipReason)('the billing subgraph federated', () => {
         (projectCall.body!.variables!.r0 as any[]).length,
       );
     });
+
+    it('fetches every disk cost of a fleet tree with one _entities call, to the cent of its size, type, backend and lifetime', async () => {
+      const ask = () =>
+        gw.query(
+          `query($p: BillingPeriod!) { zones { hosts { instances { uuid disks { backendId backend sizeGb cost(period: $p) { amount currency } } } } } }`,
+          { p: JANUARY },
+          adminToken,
+        );
+      await ask(); // the second answer is graphql-jit's on Mercurius
+      billing.reset();
+      const { body } = await ask();
+      expect(body.errors).toBeUndefined();
+      const disks = body.data.zones.flatMap((z: any) => z.hosts.flatMap((h: any) => h.instances.flatMap((i: any) => i.disks)));
+      const c = cloud.cloud;
+      const attachedLegacy = c.legacyDisks.filter((d) => d.instanceUuid && c.servers.some((s) => s.id === d.instanceUuid));
+      expect(disks.filter((d: any) => d.backend === 'LEGACY')).toHaveLength(attachedLegacy.length);
+      expect(disks.filter((d: any) => d.backend === 'CINDER').length).toBeGreaterThan(0);
+      const price = new Map(seedPrices(c).map((p) => [p.key, p.micros]));
+      const from = new Date(JANUARY.from);
+      const to = new Date(JANUARY.to);
+      for (const d of disks) {
+        const [backend, id] = [d.backendId.split(':')[0], d.backendId.slice(d.backendId.indexOf(':') + 1)];
+        const record =
+          backend === 'cinder'
+            ? (() => {
+                const v = c.volumes.find((x) => x.id === id)!;
+                return { key: volumeKey(v.volumeType, 'CINDER'), size: v.size, created: v.createdAt };
+              })()
+            : (() => {
+                const l = c.legacyDisks.find((x) => String(x.id) === id)!;
+                return { key: volumeKey(l.type, 'LEGACY'), size: l.sizeGb, created: l.createdAt };
+              })();
+        expect(record.size).toBe(d.sizeGb);
+        const cents = volumeCents(price.get(record.key)!, record.size, record.created, null, from, to);
+        expect(d.cost, d.backendId).toEqual({ amount: amountOf(cents), currency: 'EUR' });
+      }
+      // All disks of every instance are one query level: one call, one representation per disk, the key only.
+      const calls = entityCalls(billing);
+      expect(calls).toHaveLength(1);
+      expect(calls[0].body!.query).toContain(
+        '... on Disk { cost(period: {from: "2026-01-01T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z"}) { amount currency } }',
+      );
+      const reps = calls[0].body!.variables!.r0 as any[];
+      expect(reps).toHaveLength(disks.length);
+      expect(reps[0]).toEqual({ __typename: 'Disk', backendId: expect.stringMatching(/^(cinder|legacy):/) });
+    });
+
+    it('bills a deleted volume for the part of the month it lived, and keeps a member to their own disks', async () => {
+      const web = projectIdOf('web');
+      const v = cloud.cloud.volumes.find((x) => x.projectId === web)!;
+      const key = volumeKey(v.volumeType, 'CINDER');
+      const deleted = { _id: `deleted-${runtime}`, kind: 'VOLUME' as const, projectId: web, name: 'gone', priceKey: key, size: 37 };
+      const [start, end] = [new Date('2026-01-10T06:30:00Z'), new Date('2026-01-20T17:45:00Z')];
+      await usageOf(billing.db).insertOne({ ...deleted, start, end });
+      try {
+        const { body } = await gw.query(
+          `{ invoices(projectId: "${web}", month: "2026-01") { lines { resourceId amount { amount } } } }`,
+          {},
+          adminToken,
+        );
+        expect(body.errors).toBeUndefined();
+        const line = body.data.invoices[0].lines.find((l: any) => l.resourceId === deleted._id);
+        const micros = seedPrices(cloud.cloud).find((p) => p.key === key)!.micros;
+        expect(line.amount.amount).toBe(amountOf(volumeCents(micros, 37, start, end, new Date(JANUARY.from), new Date(JANUARY.to))));
+      } finally {
+        await usageOf(billing.db).deleteOne({ _id: deleted._id });
+      }
+      // Alice (web) sees her disks' costs; billing itself refuses her a disk of another project.
+      const mine = await gw.query(
+        `query($p: BillingPeriod!) { instances { nodes { disks { cost(period: $p) { amount } } } } }`,
+        { p: JANUARY },
+        aliceToken,
+      );
+      expect(mine.body.errors).toBeUndefined();
+      const costs = mine.body.data.instances.nodes.flatMap((n: any) => n.disks.map((d: any) => d.cost));
+      expect(costs.length).toBeGreaterThan(0);
+      for (const cost of costs) expect(cost.amount).toMatch(/^\d+\.\d\d$/);
+      const other = cloud.cloud.volumes.find((x) => x.projectId === projectIdOf('data'))!;
+      const direct = await fetch(billing.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...identityHeaders(SECRET, { userId: 'alice', projectId: web, roles: ['member'] }) },
+        body: JSON.stringify({
+          query:
+            'query($r: [_Any!]!) { _entities(representations: $r) { ... on Disk { cost(period: {from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z"}) { amount } } } }',
+          variables: { r: [{ __typename: 'Disk', backendId: `cinder:${other.id}` }] },
+        }),
+      });
+      const refused = (await direct.json()) as any;
+      expect(refused.data._entities[0].cost).toBeNull();
+      expect(refused.errors[0].extensions.code).toBe('FORBIDDEN');
+    });
+
+    it('answers the same costs from its snapshot without a database read per request (cacheTtlMs)', async () => {
+      const cached = await startBillingSubgraph({ db: db.db, secret: SECRET, cacheTtlMs: 60_000 });
+      try {
+        const volume = cloud.cloud.volumes[0];
+        const server = cloud.cloud.servers[0];
+        const ask = (url: string) =>
+          fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...identityHeaders(SECRET, { userId: 'admin', projectId: 'p', roles: ['admin'] }) },
+            body: JSON.stringify({
+              query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Disk { cost(period: {from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z"}) { amount } }
+                ... on Instance { cost(period: {from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z"}) { amount } } } }`,
+              variables: {
+                r: [
+                  { __typename: 'Disk', backendId: `cinder:${volume.id}` },
+                  { __typename: 'Instance', uuid: server.id },
+                ],
+              },
+            }),
+          }).then((r) => r.json());
+        const fresh = await ask(billing.url);
+        db.reset();
+        const fromSnapshot = await ask(cached.url);
+        expect(fromSnapshot).toEqual(fresh);
+        expect(fresh.data._entities.map((e: any) => e.cost.amount)).toEqual([
+          expect.stringMatching(/^\d+\.\d\d$/),
+          expect.stringMatching(/^\d+\.\d\d$/),
+        ]);
+        expect(db.commands.filter((c) => c.commandName === 'find')).toEqual([]);
+      } finally {
+        await cached.close();
+      }
+    });
+
+    it.each(['dashboard-cost', 'instance-detail-cost'])(
+      'runs the %s workload with one _entities call per level, its Mosaic fields as without the cost fields',
+      async (name) => {
+        const base = loadWorkloads(cloud.cloud, [name.replace(/-cost$/, '')])[0];
+        const variables = { ...base.variables, ...(name === 'instance-detail-cost' ? { period: JANUARY } : {}) };
+        const query = fixture(name);
+        await gw.query(query, variables, adminToken);
+        billing.reset();
+        const { body } = await gw.query(query, variables, adminToken);
+        const plain = await gw.query(base.query, base.variables, adminToken);
+        expect((body.errors ?? []).filter((e: any) => e.extensions?.service === 'billing')).toEqual([]);
+        const calls = entityCalls(billing);
+        schema ??= buildClientSchema((await gw.query(getIntrospectionQuery(), {}, adminToken)).body.data);
+        const levels = entityLevels(schema, query, entityFieldsOf(BILLING_SDL));
+        expect(calls).toHaveLength(levels.length);
+        if (name === 'dashboard-cost') {
+          expect(levels).toEqual([3]);
+          expect(body.data.viewer.project.costSoFar).toEqual({ amount: expect.stringMatching(/^\d+\.\d\d$/), currency: 'EUR' });
+          expect(body.data.fleet.zones.map((z: any) => z.zone.name)).toEqual(plain.body.data.fleet.zones.map((z: any) => z.zone.name));
+        } else {
+          expect(levels).toEqual([2, 3]);
+          const instance = body.data.instance;
+          expect(instance.cost.amount).toMatch(/^\d+\.\d\d$/);
+          expect(instance.project.costSoFar.amount).toMatch(/^\d+\.\d\d$/);
+          expect(instance.disks.length).toBeGreaterThan(1);
+          for (const d of instance.disks) expect(d.cost.amount).toMatch(/^\d+\.\d\d$/);
+          // Without its cost fields the answer is the shared workload's, field for field.
+          const strip = ({ cost: _c, project: { costSoFar: _s, ...project }, disks, metrics: _m, ...rest }: any) => ({
+            ...rest,
+            project,
+            disks: disks.map(({ cost: _d, ...d }: any) => d),
+          });
+          const { metrics: _m, ...plainRest } = plain.body.data.instance;
+          expect(strip(instance)).toEqual(plainRest);
+          // Level 2 asks for the instance, level 3 for its disks and its project together, in one call.
+          expect(calls[0].body!.query).toContain('... on Instance');
+          expect(calls[1].body!.query).toMatch(/\.\.\. on (Disk|Project).*\.\.\. on (Disk|Project)/);
+        }
+      },
+    );
 
     it('sends different arguments for the same field as separate aliases of the same one call', async () => {
       const { body } = await gw.query(

@@ -2,6 +2,9 @@
 // both runtimes, and MongoDB (FerretDB in tests). Each change is checked through the graph (the operation reaches
 // SUCCEEDED or FAILED, the resource's state) and in the emulators' own state; exactly-once is checked with the
 // emulators' request counters.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, statsOf, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -424,6 +427,65 @@ describe.skipIf(mongoSkipReason !== null)('mutations as operations', () => {
       }
       expect((await settled(next, op.id, alice)).target).toMatchObject({ instanceStatus: 'ACTIVE' });
       expect(serverNamed(name)).toHaveLength(1);
+    });
+  });
+
+  describe('the mutation workloads (test/fixtures/mutations/, run by bench:operations)', () => {
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'mutations');
+    const doc = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
+
+    it.each(RUNTIMES)('create-and-wait, attach-disk and delete-instance run as their header comments describe (%s)', async (runtime) => {
+      const gw = await start(runtime);
+      const send = async (file: string, operationName: string, variables: Record<string, unknown>) => {
+        const res = await fetch(gw.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-auth-token': alice },
+          body: JSON.stringify({ query: doc(file), operationName, variables }),
+        });
+        const body = (await res.json()) as any;
+        expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+        return body.data;
+      };
+      const wait = async (id: string) => {
+        const until = Date.now() + 15_000;
+        for (;;) {
+          const op = (await send('create-and-wait.graphql', 'OperationStatus', { id })).operation;
+          if (op.status === 'SUCCEEDED' || op.status === 'FAILED') return op;
+          if (Date.now() > until) throw new Error(`operation ${id} not final`);
+          await sleep(50);
+        }
+      };
+      expect(fs.readdirSync(dir).sort()).toEqual(['attach-disk.graphql', 'create-and-wait.graphql', 'delete-instance.graphql']);
+      const name = `fixture-${keyCounter}`;
+      const created = (
+        await send('create-and-wait.graphql', 'CreateInstance', {
+          input: { idempotencyKey: newKey('fx'), name, flavorId: flavor().id, imageId: image().id },
+        })
+      ).createInstance.operation;
+      expect(await wait(created.id)).toMatchObject({ status: 'SUCCEEDED', target: { status: 'ACTIVE' } });
+      const [server] = serverNamed(name);
+
+      const volume = (
+        await send('attach-disk.graphql', 'CreateVolume', {
+          input: { idempotencyKey: newKey('fx-vol'), backend: 'CINDER', sizeGb: 1, name: `${name}-vol` },
+        })
+      ).createDisk.operation;
+      expect((await wait(volume.id)).status).toBe('SUCCEEDED');
+      const attach = (
+        await send('attach-disk.graphql', 'AttachDisk', {
+          input: { idempotencyKey: newKey('fx-att'), diskId: volume.target.id, instanceId: created.target.id },
+        })
+      ).attachDisk.operation;
+      expect(await wait(attach.id)).toMatchObject({ status: 'SUCCEEDED', target: { diskStatus: 'in-use' } });
+      const vol = cloud.cloud.volumes.find((v) => v.name === `${name}-vol`)!;
+      expect(vol.attachments.map((a) => a.serverId)).toEqual([server.id]);
+
+      const del = (
+        await send('delete-instance.graphql', 'DeleteInstance', { input: { idempotencyKey: newKey('fx-del'), instanceId: created.target.id } })
+      ).deleteInstance.operation;
+      expect((await wait(del.id)).status).toBe('SUCCEEDED');
+      expect(serverNamed(name)).toEqual([]);
+      expect(vol).toMatchObject({ status: 'available', attachments: [] });
     });
   });
 

@@ -5,7 +5,7 @@
 // https://docs.openstack.org/api-guide/compute/down_cells.html
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
+import { issueToken, startTestCloud, statsOf, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { canonicalInstance, seedView, type SeedView } from '../helpers/seed-view.ts';
 import { toGlobalId } from '../../resolvers/global-id.ts';
@@ -130,20 +130,99 @@ describe.each(RUNTIMES)('partial records on %s', (runtime) => {
     ]);
   });
 
-  it('answers fleet-tree and zone-console without INTERNAL, every reachable server under its host', async () => {
+  /**
+   * Checks each host of a tree: its instances are exactly the seed's (no down-cell server can run there), or null
+   * with one MOSAIC_ERR_PARTIAL_LIST error at its path counting what Nova could and could not place. A host that
+   * runs a down-cell server is never answered with a list: that list would be short and read as whole.
+   */
+  const checkHosts = (hosts: { host: any; path: (string | number)[] }[], errors: any[] | undefined) => {
+    const downLive = cloud.cloud.servers.filter((x) => down(x) && x.status !== 'DELETED');
+    const failed: string[] = [];
+    for (const { host, path } of hosts) {
+      const onHost = seed.serversOnHost(host.hostname);
+      const at = (errors ?? []).filter((e) => e.path.join('.') === [...path, 'instances'].join('.'));
+      if (host.instances === null) {
+        failed.push(host.hostname);
+        expect(at).toHaveLength(1);
+        expect(at[0].extensions).toMatchObject({
+          code: 'UPSTREAM_UNAVAILABLE',
+          mosaicCode: 'MOSAIC_ERR_PARTIAL_LIST',
+          service: 'nova',
+          placedCount: onHost.filter((x) => !down(x)).length,
+        });
+        expect(at[0].extensions.unplaceableCount).toBeGreaterThan(0);
+        expect(at[0].extensions.unplaceableCount).toBeLessThanOrEqual(downLive.length);
+      } else {
+        expect(at, host.hostname).toEqual([]);
+        expect(onHost.some(down), `${host.hostname} runs a down-cell server`).toBe(false);
+        expect(host.instances.map((i: any) => i.name).sort()).toEqual(onHost.map((x) => x.name).sort());
+      }
+    }
+    // Every host here that a down-cell server runs on is among the failed ones.
+    const here = new Set(hosts.map((h) => h.host.hostname));
+    for (const x of downLive) if (here.has(x.host)) expect(failed).toContain(x.host);
+    // Nothing but these lists failed.
+    expect((errors ?? []).length).toBe(failed.length);
+    return failed;
+  };
+
+  it('fails fleet-tree’s Host.instances with MOSAIC_ERR_PARTIAL_LIST on every host, as the down-cell records name no zone', async () => {
     const tree = await gw.query(workload('fleet-tree'), {}, adminToken);
     expect(internal(tree.body.errors)).toEqual([]);
-    const listed = tree.body.data.zones.flatMap((z: any) => z.hosts.flatMap((h: any) => h.instances.map((i: any) => ({ ...i, host: h.hostname }))));
-    for (const s of cloud.cloud.servers.filter((x) => !down(x) && x.status !== 'DELETED')) {
-      expect(listed.find((i: any) => i.id === toGlobalId('Instance', s.id))).toMatchObject({ name: s.name, host: s.host });
-    }
-    // A minimal record says nothing of its host: where one shows at all, it shows as partial.
-    for (const i of listed.filter((x: any) => x.name === null)) expect(i).toMatchObject({ status: 'UNKNOWN', flavor: null, image: null });
+    const hosts = tree.body.data.zones.flatMap((z: any, zi: number) =>
+      z.hosts.map((h: any, hi: number) => ({ host: h, path: ['zones', zi, 'hosts', hi] })),
+    );
+    expect(hosts.length).toBe(cloud.cloud.hosts.length);
+    // The wide list says nothing of where its minimal records run: each could be on any host.
+    const failed = checkHosts(hosts, tree.body.errors);
+    expect(failed.sort()).toEqual(cloud.cloud.hosts.map((h) => h.hostname).sort());
+    const downLive = cloud.cloud.servers.filter((x) => down(x) && x.status !== 'DELETED').length;
+    for (const e of tree.body.errors!) expect(e.extensions.unplaceableCount).toBe(downLive);
+    // The rest of each host still resolves.
+    for (const { host } of hosts) expect(host).toMatchObject({ id: expect.any(String), hostname: expect.any(String), status: expect.any(String) });
+  });
+
+  it('answers zone-console for every zone, failing only the hosts a down-cell server could run on', async () => {
     for (const z of cloud.cloud.zones) {
       const { body } = await gw.query(workload('zone-console'), { zoneId: toGlobalId('Zone', z.id) }, adminToken);
       expect(internal(body.errors)).toEqual([]);
       expect(body.data.zone.name).toBe(z.name);
+      const failed = checkHosts(
+        body.data.zone.hosts.map((h: any, hi: number) => ({ host: h, path: ['zone', 'hosts', hi] })),
+        body.errors,
+      );
+      // Whichever list Nova was asked (the zone's, or each host's), the answered lists hold no partial record.
+      if (z.name !== DOWN_ZONE) expect(failed).toEqual([]);
+      else expect(failed.length).toBeGreaterThan(0);
     }
+  });
+
+  it('fails host(id).instances alone for a host running a down-cell server, its other fields standing', async () => {
+    const s = cloud.cloud.servers.find((x) => down(x) && x.status !== 'DELETED' && x.host)!;
+    const host = cloud.cloud.hosts.find((h) => h.hostname === s.host)!;
+    cloud.resetStats();
+    const { body } = await gw.query(
+      `query($id: ID!) { host(id: $id) { hostname rack instances { name } } }`,
+      { id: toGlobalId('Host', String(host.id)) },
+      adminToken,
+    );
+    expect(body.data.host).toEqual({ hostname: host.hostname, rack: host.rack, instances: null });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0].path).toEqual(['host', 'instances']);
+    expect(body.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', mosaicCode: 'MOSAIC_ERR_PARTIAL_LIST', service: 'nova' });
+    expect(body.errors![0].message).toMatch(/unreachable cell/);
+    // One host is answered by its own host= list: the minimal records in it were counted, not placed.
+    const lists = (await statsOf(cloud, 'nova')).requests.filter((r) => r.startsWith('GET /v2.1/servers/detail'));
+    expect(lists).toEqual([expect.stringContaining(`host=${host.hostname}`)]);
+
+    // The same host reached by node(id): the same partial list, the same error at its path.
+    const node = await gw.query(
+      `query($id: ID!) { node(id: $id) { id ... on Host { hostname instances { name } } } }`,
+      { id: toGlobalId('Host', String(host.id)) },
+      adminToken,
+    );
+    expect(node.body.data.node).toEqual({ id: toGlobalId('Host', String(host.id)), hostname: host.hostname, instances: null });
+    expect(node.body.errors!.map((e: any) => [e.path, e.extensions.mosaicCode])).toEqual([[['node', 'instances'], 'MOSAIC_ERR_PARTIAL_LIST']]);
   });
 
   it('fails the dashboard’s server figures with a coded error instead of undercounting, keeping the rest', async () => {
@@ -193,5 +272,36 @@ describe.each(RUNTIMES)('partial records on %s', (runtime) => {
       { status: 'error_deleting', name: expect.any(String), attachments: [] },
     ]);
     expect(body.data.port).toEqual({ deviceOwner: '', fixedIps: [], status: 'DOWN' });
+  });
+});
+
+describe('a down cell behind a Nova of 2.68 (before minimal records)', () => {
+  let old: DemoCloud;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    old = await startTestCloud({ size: 'tiny', downCell: [DOWN_ZONE], maxMicroversion: { nova: '2.68' } });
+    gw = await startTestGateway(old, 'mercurius');
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await old?.close();
+  });
+
+  it('answers fleet-tree whole, every server under its host with its name, and no error', async () => {
+    const admin = (await issueToken(old, 'admin')).token;
+    const { body } = await gw.query(workload('fleet-tree'), {}, admin);
+    expect(body.errors).toBeUndefined();
+    const view = seedView(old.cloud);
+    for (const z of body.data.zones)
+      for (const h of z.hosts)
+        expect(h.instances.map((i: any) => i.name).sort()).toEqual(
+          view
+            .serversOnHost(h.hostname)
+            .map((s) => s.name)
+            .sort(),
+        );
+    const listed = body.data.zones.flatMap((z: any) => z.hosts.flatMap((h: any) => h.instances));
+    expect(listed.some((i: any) => i.status === 'UNKNOWN')).toBe(false);
+    expect(listed.length).toBe(old.cloud.servers.filter((s) => s.status !== 'DELETED' && s.host).length);
   });
 });

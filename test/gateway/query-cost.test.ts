@@ -6,7 +6,7 @@ import { buildSchema, parse, type FragmentDefinitionNode, type GraphQLObjectType
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { readTypeDefs } from '../../server/schema.ts';
-import { assumedLength, estimateCost, PRIOR_LIST_LENGTH } from '../../server/limits/estimate-cost.ts';
+import { assumedLength, estimateCost, PRIOR_LIST_LENGTH, UPSTREAM_CALL_WEIGHT } from '../../server/limits/estimate-cost.ts';
 
 const schema = buildSchema(readTypeDefs());
 
@@ -42,6 +42,28 @@ describe('estimateCost', () => {
     // The connection object (1) + pageInfo… no: nodes capped by first: 5 even though 40 were seen per page.
     expect(cost('{ instances(first: 5) { nodes { name } } }', { 'InstanceConnection.nodes': 40 })).toBe(1 + 5 * 2);
     expect(cost('{ instances(first: 50) { nodes { name } } }', { 'InstanceConnection.nodes': 12 })).toBe(1 + 12 * 2);
+  });
+
+  it('costs a plain list by its own first (at most 1000), which caps nothing below it', () => {
+    // networks is a list, not a connection: first: 1000 may bring 1000 networks.
+    expect(cost('{ networks(first: 1000) { name } }', { 'Query.networks': 3 })).toBe(1000 * 2);
+    expect(cost('{ securityGroups(first: 5000) { name } }')).toBe(1000 * 2);
+    expect(cost('{ networks(first: 2) { name } }', { 'Query.networks': 30 })).toBe(2 * 2);
+    // Its first is no cap on the lists of each network: subnets keep their learned length.
+    expect(cost('{ networks(first: 2) { subnets { name } } }', { 'Network.subnets': 7 })).toBe(2 * (1 + 7 * 2));
+    // Without first, the learned (or assumed) length as before.
+    expect(cost('{ networks { name } }', { 'Query.networks': 3 })).toBe(3 * 2);
+  });
+
+  it('costs the upstream calls a project’s quotas and a host’s usage make per object, so thousands of them are refused', () => {
+    // Each quota part is one GET per project (no multi-project form): UPSTREAM_CALL_WEIGHT values each.
+    const quotas = '{ instances { nodes { project { quotas { compute { cores { limit } } volume { volumes { limit } } } } } } }';
+    const perProject = 1 + 1 + 1 + (1 + UPSTREAM_CALL_WEIGHT + 2) * 2; // node, project, quotas, 2 × (part + its GET + usage and limit)
+    expect(cost(quotas, { 'InstanceConnection.nodes': 10 })).toBe(1 + 10 * perProject);
+    // A host's Placement usage: two GETs per host.
+    const usage = '{ zones { hosts { usage { source } } } }';
+    expect(cost(usage, { 'Query.zones': 2, 'Zone.hosts': 3 })).toBe(2 * (1 + 3 * (1 + 1 + 2 * UPSTREAM_CALL_WEIGHT + 1)));
+    expect(cost(usage, { 'Query.zones': 1, 'Zone.hosts': 2_000 })).toBeGreaterThan(250_000); // server.maxCost's default
   });
 
   it('costs a fragment once wherever it is spread, so a doubling chain is estimated at once', () => {

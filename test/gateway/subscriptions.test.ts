@@ -3,7 +3,8 @@
 // MongoDB (FerretDB) for operations. Checked: operationUpdated delivers each status once and in order; members
 // receive their own project's instance events only; a notification finishes an operation that polling could not
 // see; unauthenticated connections are refused with 4403; with RabbitMQ unreachable the gateway still starts,
-// operationUpdated still delivers from the tracker's polling, and instanceEvents from polling Nova's changes-since.
+// operationUpdated still delivers from the tracker's polling, and instanceEvents from polling Nova's changes-since
+// (and, without a bus at all, disk attachments from Cinder's updated_at).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -11,6 +12,7 @@ import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts'
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { mongoSkipReason, mongoUri, openTestDb, type TestDb } from '../helpers/mongo.ts';
 import { AMQP_URL, exchangePrefix, exchangesFor, requireAmqp } from '../helpers/amqp.ts';
+import { volumeEvents, type VolumeChange, type VolumeScope } from '../../datasources/events/volume-changes.ts';
 
 const amqp = await requireAmqp('subscriptions');
 
@@ -233,6 +235,121 @@ describe.skipIf(mongoSkipReason !== null || !amqp)('subscriptions', () => {
       expect(poller.polls).toBe(polls);
     });
 
+    it('without a bus instanceEvents delivers DISK_ATTACHED and DISK_DETACHED from Cinder’s updated_at, once each', async () => {
+      const nobus = await start(runtime, { amqpUrl: null, pollIntervalMs: 150 });
+      expect(nobus.services.events.mode).toBe('polling');
+      const poller = nobus.services.events.poller!;
+      const run = async (query: string, input: Record<string, unknown>, field: string) => {
+        const res = await nobus.query(query, { input }, alice);
+        expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+        const id = res.body.data[field].operation.id;
+        await expect
+          .poll(async () => (await nobus.query(`query($id: ID!) { operation(id: $id) { status } }`, { id }, alice)).body.data.operation.status, {
+            timeout: 10_000,
+          })
+          .toBe('SUCCEEDED');
+        return (await nobus.query(`query($id: ID!) { operation(id: $id) { target { id } } }`, { id }, alice)).body.data.operation.target;
+      };
+      const name = `sub-disk-${runtime}`;
+      const created = await createInstance(nobus, alice, name);
+      await expect
+        .poll(
+          async () => (await nobus.query(`query($id: ID!) { operation(id: $id) { status } }`, { id: created.id }, alice)).body.data.operation.status,
+        )
+        .toBe('SUCCEEDED');
+      const serverId = serverNamed(name)!.id;
+      const disk = await run(
+        `mutation($input: CreateDiskInput!) { createDisk(input: $input) { operation { id } } }`,
+        { idempotencyKey: newKey('sub-vol'), backend: 'CINDER', sizeGb: 1, name: `${name}-vol` },
+        'createDisk',
+      );
+      const volumeId = cloud.cloud.volumes.find((v) => v.name === `${name}-vol`)!.id;
+
+      const DISK_EVENTS = `subscription($filter: InstanceEventFilter) { instanceEvents(filter: $filter) { kind instanceId projectId diskId eventType } }`;
+      const mine = collect(client(nobus, alice), DISK_EVENTS, { filter: { instanceId: serverId } });
+      await expect.poll(() => poller.active).toBe(true);
+      await new Promise((r) => setTimeout(r, 400)); // the baseline is taken before the disk is attached
+      await run(
+        `mutation($input: AttachDiskInput!) { attachDisk(input: $input) { operation { id } } }`,
+        { idempotencyKey: newKey('sub-att'), diskId: disk.id, instanceId: serverId },
+        'attachDisk',
+      );
+      const diskEvents = () => mine.values.map((v) => v.data.instanceEvents).filter((e) => e.diskId === volumeId);
+      await expect.poll(() => diskEvents().map((e) => e.kind), { timeout: 10_000 }).toEqual(['DISK_ATTACHED']);
+      await run(
+        `mutation($input: DetachDiskInput!) { detachDisk(input: $input) { operation { id } } }`,
+        { idempotencyKey: newKey('sub-det'), diskId: disk.id },
+        'detachDisk',
+      );
+      await expect.poll(() => diskEvents().map((e) => e.kind), { timeout: 10_000 }).toEqual(['DISK_ATTACHED', 'DISK_DETACHED']);
+      expect(diskEvents()[0]).toMatchObject({ instanceId: serverId, projectId: projectOf('alice'), eventType: 'updated_at' });
+      // Once each: later polls list the volume again unchanged.
+      await new Promise((r) => setTimeout(r, 400));
+      expect(diskEvents()).toHaveLength(2);
+      mine.stop();
+    });
+
+    it('when the bus goes away, an attach in the gap before polling takes over is delivered once, and one the bus delivered is not repeated', async () => {
+      const bus = await start(runtime, { pollIntervalMs: 2_000 });
+      await bus.services.events.connected();
+      const hub = bus.services.events;
+      const poller = hub.poller!;
+      const run = async (query: string, input: Record<string, unknown>, field: string) => {
+        const res = await bus.query(query, { input }, alice);
+        expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+        const id = res.body.data[field].operation.id;
+        await expect
+          .poll(async () => (await bus.query(`query($id: ID!) { operation(id: $id) { status } }`, { id }, alice)).body.data.operation.status, {
+            timeout: 10_000,
+          })
+          .toBe('SUCCEEDED');
+        return (await bus.query(`query($id: ID!) { operation(id: $id) { target { id } } }`, { id }, alice)).body.data.operation.target;
+      };
+      const name = `sub-gap-${runtime}`;
+      const created = await createInstance(bus, alice, name);
+      await expect
+        .poll(
+          async () => (await bus.query(`query($id: ID!) { operation(id: $id) { status } }`, { id: created.id }, alice)).body.data.operation.status,
+        )
+        .toBe('SUCCEEDED');
+      const serverId = serverNamed(name)!.id;
+      const newDisk = (n: string) =>
+        run(
+          `mutation($input: CreateDiskInput!) { createDisk(input: $input) { operation { id } } }`,
+          { idempotencyKey: newKey(n), backend: 'CINDER', sizeGb: 1, name: `${name}-${n}` },
+          'createDisk',
+        );
+      const attach = (diskId: string) =>
+        run(
+          `mutation($input: AttachDiskInput!) { attachDisk(input: $input) { operation { id } } }`,
+          { idempotencyKey: newKey('gap-att'), diskId, instanceId: serverId },
+          'attachDisk',
+        );
+      const [d1, d2] = [await newDisk('v1'), await newDisk('v2')];
+      const volumeId = (n: string) => cloud.cloud.volumes.find((v) => v.name === `${name}-${n}`)!.id;
+
+      const DISK_EVENTS = `subscription($filter: InstanceEventFilter) { instanceEvents(filter: $filter) { kind instanceId diskId eventType } }`;
+      const mine = collect(client(bus, alice), DISK_EVENTS, { filter: { instanceId: serverId } });
+      await expect.poll(() => poller.ticks, { timeout: 5_000 }).toBeGreaterThan(0); // the baseline, taken while the bus delivers
+      const disk = (id: string) => mine.values.map((v) => v.data.instanceEvents).filter((e) => e.diskId === id && e.kind === 'DISK_ATTACHED');
+      await attach(d1.id);
+      await expect.poll(() => disk(volumeId('v1')), { timeout: 10_000 }).toHaveLength(1);
+      expect(disk(volumeId('v1'))[0].eventType).not.toBe('updated_at'); // the bus's
+
+      // Right after a tick, the bus goes away; the attach completes before the next tick hands over to polling.
+      const ticks = poller.ticks;
+      await expect.poll(() => poller.ticks, { timeout: 5_000 }).toBeGreaterThan(ticks);
+      await (hub as any).consumer.close();
+      expect(hub.mode).toBe('polling');
+      await attach(d2.id);
+      await expect.poll(() => disk(volumeId('v2')), { timeout: 10_000 }).toHaveLength(1);
+      expect(disk(volumeId('v2'))[0]).toMatchObject({ instanceId: serverId, eventType: 'updated_at' });
+      await new Promise((r) => setTimeout(r, 4_500)); // two more polls: nothing repeated
+      expect(disk(volumeId('v2'))).toHaveLength(1);
+      expect(disk(volumeId('v1'))).toHaveLength(1);
+      mine.stop();
+    }, 60_000);
+
     it('with RabbitMQ unreachable the gateway starts, and operationUpdated is delivered from polling', async () => {
       const down = await start(runtime, { amqpUrl: 'amqp://guest:guest@127.0.0.1:1' });
       expect(down.services.events.mode).toBe('polling');
@@ -241,5 +358,46 @@ describe.skipIf(mongoSkipReason !== null || !amqp)('subscriptions', () => {
       await sub.done;
       expect(sub.values.map((v) => v.data.operationUpdated.status)).toEqual(['RUNNING', 'SUCCEEDED']);
     });
+  });
+});
+
+// Cinder's side of polling, on listings as CinderChanges.since returns them (volume-changes.ts): a listing MAX_PAGES
+// cut short moves the clock only to the oldest change it read. (Reproducing it over HTTP needs 10 000 changed
+// volumes; the NULL-first order that once stopped a listing is PostgreSQL's, which the emulator does not copy.)
+describe('volumeEvents', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 10, 30, 12, 0, s));
+  const vol = (id: string, s: number, servers: string[]): VolumeChange => ({
+    id,
+    projectId: 'p',
+    status: servers.length ? 'in-use' : 'available',
+    updatedAt: at(s),
+    attachments: servers.map((serverId) => ({ serverId, attachedAt: at(s) })),
+  });
+  const scope = (): VolumeScope => ({
+    since: at(0),
+    began: at(0).getTime(),
+    seen: new Map([
+      ['v1', new Set<string>()],
+      ['v2', new Set<string>()],
+    ]),
+  });
+
+  it('moves the clock to the newest change read when the listing reached back to it', () => {
+    const sc = scope();
+    const events = volumeEvents(sc, [vol('v2', 30, ['s2']), vol('v1', 10, ['s1'])]);
+    expect(events.map((e) => `${e.kind}:${e.resourceId}`)).toEqual(['disk.attached:v1', 'disk.attached:v2']);
+    expect(sc.since).toEqual(at(30));
+  });
+
+  it('moves the clock only to the oldest change read when the page limit cut the listing short, and reports nothing twice', () => {
+    const sc = scope();
+    expect(volumeEvents(sc, [vol('v2', 30, ['s2'])], true).map((e) => e.resourceId)).toEqual(['v2']);
+    expect(sc.since).toEqual(at(30));
+    const sc2 = scope();
+    volumeEvents(sc2, [vol('v2', 30, ['s2']), vol('v1', 20, [])], true);
+    expect(sc2.since).toEqual(at(20)); // changes between 0 and 20 were not read: the next look starts at 20
+    // The next look reads v2 again, unchanged: not news.
+    expect(volumeEvents(sc2, [vol('v2', 30, ['s2']), vol('v1', 20, [])])).toEqual([]);
+    expect(sc2.since).toEqual(at(30));
   });
 });

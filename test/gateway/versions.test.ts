@@ -11,6 +11,7 @@ import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway
 import type { UpstreamCallMessage } from '../../core/diagnostics.ts';
 import type { DemoCloudOptions } from '../../subgraphs/demo-cloud.ts';
 import { toGlobalId } from '../../resolvers/global-id.ts';
+import { CATALOG_STYLES } from '../../subgraphs/keystone/catalog-styles.ts';
 
 const QUERY = /* GraphQL */ `
   query Everything {
@@ -126,9 +127,24 @@ const SAME_DATA: {
     },
   },
   {
+    name: 'a Nova of 2.79 (the maximum Mosaic spoke before 2.88 was handled)',
+    options: { maxMicroversion: { nova: '2.79' } },
+    expect: (sent) => expect([...sent.nova]).toEqual(['compute 2.79']),
+  },
+  {
     name: 'a Nova of 2.52 (integer hypervisor ids)',
     options: { maxMicroversion: { nova: '2.52' } },
     expect: (sent) => expect([...sent.nova]).toEqual(['compute 2.52']),
+  },
+  {
+    name: 'a Nova of 2.1 (the oldest microversion of the v2.1 API, Kilo)',
+    options: { maxMicroversion: { nova: '2.1' } },
+    expect: (sent) => expect([...sent.nova]).toEqual(['compute 2.1']),
+  },
+  {
+    name: 'a Cinder of 3.0 (the oldest v3, Mitaka: marker pages, no counts)',
+    options: { maxMicroversion: { cinder: '3.0' } },
+    expect: (sent) => expect([...sent.cinder]).toEqual(['volume 3.0']),
   },
   {
     name: 'a Cinder of 3.40',
@@ -150,6 +166,30 @@ const SAME_DATA: {
     async expect(_, cloud) {
       for (const r of (await statsOf(cloud, 'cinder')).requests.filter((q) => q !== 'GET /')) expect(r).toMatch(/^GET \/v3\/[0-9a-f]{32}\/volumes/);
       for (const r of (await statsOf(cloud, 'nova')).requests.filter((q) => q !== 'GET /')) expect(r).toMatch(/^GET \/v2\.1\//);
+    },
+  },
+  {
+    name: 'a catalog with Cinder only as `volume` at a v1 URL (…/v1/<project>), Glance at …/v2 and Neutron at …/v2.0',
+    options: { catalogStyle: 'volume-only' },
+    async expect(sent, cloud) {
+      // The URL says v1; the root's document offers v3, and v3 is what is spoken, at the negotiated microversion.
+      expect([...sent.cinder]).toEqual(['volume 3.70']);
+      const cinder = (await statsOf(cloud, 'cinder')).requests.filter((r) => r !== 'GET /');
+      expect(cinder.length).toBeGreaterThan(0);
+      for (const r of cinder) expect(r).toMatch(/^GET \/v3\/[0-9a-f]{32}\/volumes/);
+      for (const r of (await statsOf(cloud, 'glance')).requests.filter((q) => q !== 'GET /versions')) expect(r).toMatch(/^GET \/v2\/images/);
+      for (const r of (await statsOf(cloud, 'neutron')).requests.filter((q) => q !== 'GET /')) expect(r).toMatch(/^GET \/v2\.0\//);
+    },
+  },
+  {
+    name: 'a catalog with Cinder under all four aliases, block-storage at a retired root (tried first, by alias order)',
+    options: { catalogStyle: 'every-alias' },
+    async expect(_, cloud) {
+      const requests = (await statsOf(cloud, 'cinder')).requests;
+      // block-storage first (its root and its versioned URL serve no document), then volumev3's root; never the
+      // v2 or v1 URLs the catalog lists before them.
+      expect(requests.slice(0, 3)).toEqual(['GET /retired/', 'GET /retired/v3/', 'GET /']);
+      for (const r of requests.slice(3)) expect(r).toMatch(/^GET \/v3\/[0-9a-f]{32}\/volumes/);
     },
   },
   {
@@ -176,7 +216,7 @@ describe.each(RUNTIMES)('versions and catalogs on %s', (runtime) => {
       });
       expect(await documentFetches(current)).toEqual({ nova: 1, cinder: 1, glance: 1, neutron: 1 });
       expect(gw.services.stack.versions.fetched).toBe(4);
-      expect([...sent.nova]).toEqual(['compute 2.79']);
+      expect([...sent.nova]).toEqual(['compute 2.96']);
       expect([...sent.cinder]).toEqual(['volume 3.70']);
     });
 
@@ -210,6 +250,56 @@ describe.each(RUNTIMES)('versions and catalogs on %s', (runtime) => {
       } finally {
         current.setFaults('nova', { failUrlsContaining: '', failStatus: 500 });
         current.setFaults('neutron', { failUrlsContaining: '', failStatus: 500 });
+      }
+    });
+  });
+
+  describe('Glance and Cinder list endpoints answering 404', () => {
+    let gw: TestGateway;
+    beforeAll(async () => {
+      gw = await startTestGateway(current, runtime);
+    });
+    afterAll(() => gw?.close());
+
+    it('reports a Glance image list and a Cinder volume list answering 404 as UPSTREAM_ERROR at their fields, never as empty lists', async () => {
+      const alice = (await issueToken(current, 'alice')).token;
+      current.setFaults('glance', { failUrlsContaining: '/v2/images?', failStatus: 404 });
+      current.setFaults('cinder', { failUrlsContaining: '/volumes/detail', failStatus: 404 });
+      try {
+        const images = await gw.query('{ images(first: 5) { nodes { id } } zones { name } }', {}, alice);
+        expect(images.body.data?.images).toBeNull();
+        expect(images.body.data?.zones.length).toBeGreaterThan(0);
+        expect(images.body.errors?.map((e: any) => [e.path, e.extensions])).toEqual([
+          [
+            ['images'],
+            expect.objectContaining({ code: 'UPSTREAM_ERROR', mosaicCode: 'MOSAIC_ERR_UPSTREAM_STATUS', service: 'glance', upstreamStatus: 404 }),
+          ],
+        ]);
+
+        // The fleet's disks (an administrator's unnarrowed tree reads Cinder's volume list): each instance with
+        // Cinder volumes gets an error in its disks, its legacy disks standing — never a shorter list.
+        const admin = (await issueToken(current, 'admin')).token;
+        current.resetStats();
+        const tree = await gw.query('{ zones { hosts { instances { id disks { backend } } } } }', {}, admin);
+        expect((await statsOf(current, 'cinder')).requests.some((r) => r.includes('/volumes/detail'))).toBe(true);
+        const instances = tree.body.data.zones.flatMap((z: any) => z.hosts.flatMap((h: any) => h.instances));
+        let withCinder = 0;
+        for (const i of instances) {
+          const id = i.id;
+          const uuid = current.cloud.servers.find((s) => toGlobalId('Instance', s.id) === id)!.id;
+          if (!current.cloud.volumes.some((v) => v.attachments.some((a) => a.serverId === uuid))) continue;
+          withCinder++;
+          expect(i.disks.filter((d: unknown) => d === null)).toHaveLength(1);
+        }
+        expect(withCinder).toBeGreaterThan(0);
+        expect(tree.body.errors).toHaveLength(withCinder);
+        for (const e of tree.body.errors!) {
+          expect(e.path.at(-2)).toBe('disks');
+          expect(e.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', service: 'cinder', upstreamStatus: 404 });
+        }
+      } finally {
+        current.setFaults('glance', { failUrlsContaining: '', failStatus: 500 });
+        current.setFaults('cinder', { failUrlsContaining: '', failStatus: 500 });
       }
     });
   });
@@ -296,6 +386,35 @@ describe.each(RUNTIMES)('versions and catalogs on %s', (runtime) => {
         await gw.close();
       }
     });
+  });
+});
+
+describe('Placement, found from its version document', () => {
+  const USAGE = '{ zones { hosts { hostname usage { source vcpus { total used } } } } }';
+
+  it.each(CATALOG_STYLES)('is used at its root in the %s catalog, its document read once, at the highest microversion both speak', async (style) => {
+    const cloud = await startTestCloud({ catalogStyle: style, maxMicroversion: { placement: '1.17' } });
+    const gw = await startTestGateway(cloud, 'mercurius');
+    try {
+      const admin = (await issueToken(cloud, 'admin')).token;
+      cloud.resetStats();
+      const sent = await sentVersions(async () => {
+        for (let i = 0; i < 2; i++) {
+          const { body } = await gw.query(USAGE, {}, admin);
+          expect(body.errors).toBeUndefined();
+          const hosts = body.data.zones.flatMap((z: any) => z.hosts);
+          expect(hosts.length).toBe(cloud.cloud.hosts.length);
+          for (const h of hosts) expect(h.usage.source).toBe('PLACEMENT');
+        }
+      });
+      expect([...sent.placement]).toEqual(['placement 1.17']);
+      const requests = (await statsOf(cloud, 'placement')).requests;
+      expect(requests.filter((r) => r === 'GET /')).toHaveLength(1);
+      for (const r of requests.filter((q) => q !== 'GET /')) expect(r).toMatch(/^GET \/resource_providers\/[0-9a-f-]{36}\/(inventories|usages)$/);
+    } finally {
+      await gw.close();
+      await cloud.close();
+    }
   });
 });
 
