@@ -8,6 +8,9 @@
 // (datasources/http/coalesce.ts, used by UpstreamClient.get through `stack.inflight`) with a pass-through, so
 // concurrent requests never share an upstream call; the per-request URL memo stays. The baselines never share.
 //
+// MOSAIC_BENCH_MAX_HEAVY=<n> sets server.maxHeavyInFlight (admission of heavy requests, server/limits/admission.ts)
+// and MOSAIC_BENCH_HEAVY_COST=<n> server.heavyCost, to compare admission off (a huge n) with the defaults.
+//
 // With MOSAIC_BENCH_MEMLOG=<file> it appends process.memoryUsage() (rss, heapTotal, heapUsed, external,
 // arrayBuffers, in MB) as a JSON line every 250 ms: where the memory goes under load, heap or buffers.
 //
@@ -97,6 +100,8 @@ async function main() {
       runtime: options.variant === 'mosaic-apollo' || options.variant === 'dataloader' ? 'apollo' : 'mercurius',
       graphiql: false,
       ...(options.variant === 'naive' || options.variant === 'dataloader' ? { maxUpstreamCalls: 1_000_000 } : {}),
+      ...(process.env.MOSAIC_BENCH_MAX_HEAVY ? { maxHeavyInFlight: Number(process.env.MOSAIC_BENCH_MAX_HEAVY) } : {}),
+      ...(process.env.MOSAIC_BENCH_HEAVY_COST ? { heavyCost: Number(process.env.MOSAIC_BENCH_HEAVY_COST) } : {}),
     },
     // The baselines have no circuit breakers (Mosaic's are in the HTTP stack they borrow): a breaker one wide
     // baseline query opened would also fail the next workloads' calls.

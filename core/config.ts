@@ -24,6 +24,14 @@ export interface MosaicConfig {
     maxNodeIds: number;
     /** Estimated upstream records a query may touch, from learned list sizes (query-cost.ts); 0 = off. */
     maxCost: number;
+    /** Admission (server/limits/admission.ts): a query estimated at this cost or more is heavy; 0 = no admission. */
+    heavyCost: number;
+    /** Heavy requests executing at once; the rest wait in a FIFO queue. */
+    maxHeavyInFlight: number;
+    /** Heavy requests waiting at most; past it MOSAIC_ERR_OVERLOADED (503). */
+    maxHeavyQueued: number;
+    /** How long a heavy request may wait for a slot before MOSAIC_ERR_OVERLOADED (503). */
+    heavyQueueTimeoutMs: number;
     /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before the process exits. */
     drainMs: number;
   };
@@ -145,6 +153,10 @@ const SECTIONS = {
     maxUpstreamCalls: [500, int(1, 1_000_000)],
     maxNodeIds: [100, int(1, 10_000)],
     maxCost: [250_000, int(0, 100_000_000)],
+    heavyCost: [2_000, int(0, 100_000_000)],
+    maxHeavyInFlight: [8, int(1, 100_000)],
+    maxHeavyQueued: [256, int(0, 100_000)],
+    heavyQueueTimeoutMs: [10_000, int(1, 600_000)],
     drainMs: [10_000, int(0, 600_000)],
   },
   keystone: {

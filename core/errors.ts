@@ -4,7 +4,15 @@
 // the README's "Errors" section; test/core/errors.test.ts fails when the two drift (as fastify checks FST_ERR_*).
 
 export type PublicCode =
-  'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR' | 'INTERNAL';
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_ERROR'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
 
 export const ERRORS = {
   MOSAIC_ERR_NO_TOKEN: { code: 'UNAUTHENTICATED', message: 'A Keystone token is required (X-Auth-Token or Authorization: Bearer).' },
@@ -57,6 +65,10 @@ export const ERRORS = {
     message: 'Too many subscriptions open (events.maxSubscriptionsPerConnection / maxSubscriptionsPerCaller).',
   },
   MOSAIC_ERR_EVENTS_OFF: { code: 'UPSTREAM_UNAVAILABLE', message: 'The cloud’s event stream is not available: no message bus is connected.' },
+  MOSAIC_ERR_OVERLOADED: {
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'The gateway is busy with heavy requests; retry after the time in Retry-After.',
+  },
   MOSAIC_ERR_CONFIG: { code: 'INTERNAL', message: 'The configuration is invalid.' },
   MOSAIC_ERR_INTERNAL: { code: 'INTERNAL', message: 'Internal error.' },
 } as const satisfies Record<string, { code: PublicCode; message: string }>;

@@ -12,6 +12,7 @@ import type { Services } from './services.ts';
 import { callerOfRequest, createContext, type RequestContext } from './context.ts';
 import { buildFederatedSchema } from './schema.ts';
 import { guardCost } from './limits/cost-guard.ts';
+import { overloadedStatus, requestLifecycle } from './limits/admission-http.ts';
 import { withPrefetch } from './prefetch.ts';
 import { formatError, hideSuggestions, isGraphQLError } from './format-error.ts';
 import { queryLimitsRule } from './limits/query-limits.ts';
@@ -49,7 +50,7 @@ export function abortSignalFor(reply: FastifyReply): AbortSignal {
 }
 
 const contextFor = (services: Services) => (request: FastifyRequest, reply: FastifyReply) =>
-  createContext(services, request.headers, abortSignalFor(reply), request.id, request);
+  createContext(services, request.headers, abortSignalFor(reply), request.id, request, requestLifecycle(reply));
 
 /** Mercurius wraps validation failures in one error holding the list; flatten it, then format each. */
 function flattenErrors(errors: readonly GraphQLError[]): GraphQLError[] {
@@ -94,6 +95,8 @@ export async function buildGateway(services: Services, options: GatewayOptions =
   const schema = guardCost(withPrefetch(await buildFederatedSchema(config.subgraphs)));
   const validationRules = [queryLimitsRule(config.server)];
   app.setErrorHandler(handleRequestError);
+  // A heavy request admission refused (limits/admission.ts) is sent as 503 with Retry-After, by either runtime.
+  app.addHook('onSend', overloadedStatus);
   // First of all, before the body is even read: callers over their budget cost nothing more (http/rate-limit.ts).
   if (config.rateLimit.max > 0) app.addHook('onRequest', rateLimitHook(services, '/graphql'));
   // Before requestGuard and either runtime: methods, CSRF, media types and the request's shape, alike for both.

@@ -17,8 +17,18 @@ import {
 import type { GraphContext } from '../resolvers/context.ts';
 import { explainFor } from './explain.ts';
 
+/** The request's HTTP exchange, as admission control sees it (server/limits/admission.ts, admission-http.ts). */
+export interface RequestLifecycle {
+  /** Runs `fn` once when the exchange ends (answer sent or client gone); at once if it already has. */
+  onEnd(fn: () => void): void;
+  /** Answer this request 503 with Retry-After (MOSAIC_ERR_OVERLOADED): set on the reply when it is sent. */
+  overloaded(retryAfterSeconds: number): void;
+}
+
 export interface RequestContext extends GraphContext {
   services: Services;
+  /** Absent where there is no HTTP exchange to bound (WebSocket subscriptions): such requests are never queued. */
+  lifecycle?: RequestLifecycle;
 }
 
 /** The token from `X-Auth-Token`, or `Authorization: Bearer`. */
@@ -62,6 +72,8 @@ export async function createContext(
    * diagnostics channels, so its log lines and spans are the request's (server/observability/request-scope.ts).
    */
   request?: object,
+  /** When the request ends, for admission control (server/limits/admission.ts). */
+  lifecycle?: RequestLifecycle,
 ): Promise<RequestContext> {
   const scheduler = new BatchScheduler(services.config.batching.maxWaitMs);
   const upstream = new UpstreamClient(services.stack, scheduler, signal);
@@ -91,6 +103,7 @@ export async function createContext(
     upstream,
     callerOrNull,
     authError,
+    lifecycle,
     get caller(): Caller {
       if (!callerOrNull) throw authError ?? new MosaicError('MOSAIC_ERR_NO_TOKEN');
       return callerOrNull;

@@ -24,6 +24,12 @@ const MAX_DELAY_MS = 2_000;
 /** Without credentials for the operation's project, look again this often. */
 const NO_CREDENTIALS_DELAY_MS = 500;
 
+type Judge = (op: OperationRecord) => (Progress & { state: 'succeeded' | 'failed' }) | null;
+
+/** How long, and how many, events are kept for operations they may beat (see `recentEvents`). */
+const RECENT_EVENT_MS = 5 * 60_000;
+const RECENT_EVENTS_MAX = 10_000;
+
 export interface TrackerDeps {
   store: OperationStore;
   /** Clients for the operation's project, or null when no usable token is held yet (credentials.ts). */
@@ -44,6 +50,13 @@ export class OperationTracker {
   /** What an event needs to find a watched operation: its target (`Type:key`, null until known) and project. */
   private readonly known = new Map<string, { target: string | null; projectId: string }>();
   private readonly changeListeners = new Set<(op: OperationRecord) => void>();
+  /**
+   * The last event heard per target (`Type:key`), kept a while: an event can beat the operation it finishes — the
+   * cloud's `.end` notification arriving before the operation is recorded RUNNING with its target (a slow MongoDB
+   * write, a fast upstream). Each look at an operation asks this first, so the event still finishes it even when
+   * polling cannot (the event is the only witness); otherwise it would be lost and the operation left to polling.
+   */
+  private readonly recentEvents = new Map<string, { at: number; judge: Judge }>();
 
   constructor(private readonly deps: TrackerDeps) {}
 
@@ -74,12 +87,9 @@ export class OperationTracker {
    * finished when `judge` says the event is its final state, else polled now; operations whose target is not known
    * yet (a create whose answer was lost) of that project are polled now too.
    */
-  async onResourceEvent(
-    target: OperationTarget,
-    projectId: string | null,
-    judge: (op: OperationRecord) => (Progress & { state: 'succeeded' | 'failed' }) | null,
-  ): Promise<void> {
+  async onResourceEvent(target: OperationTarget, projectId: string | null, judge: Judge): Promise<void> {
     if (!this.running) return;
+    this.rememberEvent(`${target.type}:${target.key}`, judge);
     try {
       // An event can beat an operation's first poll: learn the targets of watched operations not loaded yet.
       for (const id of [...this.timers.keys()].filter((id) => !this.known.has(id))) {
@@ -109,6 +119,26 @@ export class OperationTracker {
     } catch (err) {
       this.deps.onError?.(err, null);
     }
+  }
+
+  private rememberEvent(key: string, judge: Judge): void {
+    const now = Date.now();
+    this.recentEvents.delete(key);
+    this.recentEvents.set(key, { at: now, judge });
+    // Oldest first (insertion order): drop what is too old or past the bound.
+    for (const [k, e] of this.recentEvents) {
+      if (this.recentEvents.size <= RECENT_EVENTS_MAX && now - e.at <= RECENT_EVENT_MS) break;
+      this.recentEvents.delete(k);
+    }
+  }
+
+  /** The verdict of an event already heard about this operation's target, if one finishes it. */
+  private heardVerdict(op: OperationRecord): (Progress & { state: 'succeeded' | 'failed' }) | null {
+    if (op.status !== 'RUNNING' || !op.target) return null;
+    const heard = this.recentEvents.get(`${op.target.type}:${op.target.key}`);
+    // Only an event from after the operation began can be its outcome.
+    if (!heard || Date.now() - heard.at > RECENT_EVENT_MS || heard.at < op.startedAt.getTime()) return null;
+    return heard.judge(op);
   }
 
   /** Starts tracking, and resumes every unfinished operation (retried every second until MongoDB answers). */
@@ -193,6 +223,11 @@ export class OperationTracker {
         state: 'failed',
         error: { code: 'MOSAIC_ERR_UPSTREAM_TIMEOUT', message: 'The operation did not finish in 30 minutes', upstreamMessage: null },
       });
+      return null;
+    }
+    const heard = this.heardVerdict(op);
+    if (heard) {
+      await this.finish(op, heard);
       return null;
     }
     const api = await this.deps.api(op);

@@ -5,7 +5,10 @@
 //    resolves; past it, every root field fails with MOSAIC_ERR_TOO_COSTLY naming the estimate and the limit, and
 //    no upstream is called;
 //  - every list field reports the length it resolved to, so the next estimate for this tenant scope uses what the
-//    cloud really holds (datasources/planner/cardinality.ts).
+//    cloud really holds (datasources/planner/cardinality.ts);
+//  - a query or mutation estimated at server.heavyCost or more first takes an admission slot (admission.ts): every
+//    root field awaits the same per-request gate before its resolver runs, so neither a root resolver nor the
+//    prefetch inside it (server/prefetch.ts) calls an upstream before the slot is held, on either runtime.
 import {
   defaultFieldResolver,
   getNullableType,
@@ -19,17 +22,22 @@ import { MosaicError } from '../../core/errors.ts';
 import { tenantScope, type Caller } from '../../core/caller.ts';
 import { observeLength, type CardinalityStats, type ListStat } from '../../datasources/planner/cardinality.ts';
 import { estimateCost } from './estimate-cost.ts';
+import { RETRY_AFTER_SECONDS, admissionOf, type AdmissionLimits } from './admission.ts';
+import type { RequestLifecycle } from '../context.ts';
 
 /** What the guard reads from the request context. */
 interface CostContext {
   callerOrNull: Caller | null;
-  services: { cardinality: CardinalityStats; config: { server: { maxCost: number } } };
+  services: { cardinality: CardinalityStats; config: { server: { maxCost: number; heavyCost: number } & AdmissionLimits } };
+  lifecycle?: RequestLifecycle;
 }
 
 interface RequestCost {
   table: Map<string, ListStat>;
   /** The estimate, or the refusal every root field answers with. */
   verdict?: number | MosaicError;
+  /** A heavy request's admission: resolves once it holds a slot. */
+  gate?: Promise<void>;
 }
 
 const perRequest = new WeakMap<object, RequestCost>();
@@ -45,13 +53,30 @@ function requestCost(ctx: CostContext): RequestCost {
   return entry;
 }
 
-function check(ctx: CostContext, info: GraphQLResolveInfo): void {
+const ignore = () => {};
+
+/** The admission gate of a heavy query or mutation that has an HTTP exchange to release its slot (admission.ts). */
+function admit(ctx: CostContext, info: GraphQLResolveInfo, cost: number): Promise<void> | undefined {
+  const { server } = ctx.services.config;
+  const lifecycle = ctx.lifecycle;
+  if (server.heavyCost === 0 || cost < server.heavyCost || !lifecycle || info.operation.operation === 'subscription') return undefined;
+  const ticket = admissionOf(ctx.services, server).enter(cost);
+  lifecycle.onEnd(ticket.release);
+  const gate = ticket.ready.catch((err: unknown) => {
+    lifecycle.overloaded(RETRY_AFTER_SECONDS);
+    throw err;
+  });
+  gate.catch(ignore); // every root field awaits it; this only keeps a refusal from counting as unhandled meanwhile
+  return gate;
+}
+
+function check(ctx: CostContext, info: GraphQLResolveInfo): Promise<void> | undefined {
   const entry = requestCost(ctx);
   if (entry.verdict === undefined) {
-    const limit = ctx.services.config.server.maxCost;
+    const { maxCost: limit, heavyCost } = ctx.services.config.server;
     const table = entry.table;
     const cost =
-      limit === 0
+      limit === 0 && heavyCost === 0
         ? 0
         : estimateCost({
             schema: info.schema,
@@ -64,8 +89,10 @@ function check(ctx: CostContext, info: GraphQLResolveInfo): void {
       limit > 0 && cost > limit
         ? new MosaicError('MOSAIC_ERR_TOO_COSTLY', `This query would fetch about ${Math.round(cost)} values; the limit is ${limit} (server.maxCost).`)
         : cost;
+    if (typeof entry.verdict === 'number') entry.gate = admit(ctx, info, cost);
   }
   if (entry.verdict instanceof MosaicError) throw entry.verdict;
+  return entry.gate;
 }
 
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as Promise<unknown> | null)?.then === 'function';
@@ -94,8 +121,8 @@ export function guardCost(schema: GraphQLSchema): GraphQLSchema {
       if (roots.has(type)) {
         const inner = resolve;
         resolve = (source, args, ctx: CostContext, info) => {
-          check(ctx, info);
-          return inner(source, args, ctx, info);
+          const gate = check(ctx, info);
+          return gate ? gate.then(() => inner(source, args, ctx, info)) : inner(source, args, ctx, info);
         };
       }
       if (resolve !== defaultFieldResolver) field.resolve = resolve as GraphQLFieldResolver<unknown, unknown>;

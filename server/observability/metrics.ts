@@ -13,6 +13,7 @@ import { LabelCap } from './label-cap.ts';
 import { errorCodeOf } from './error-code.ts';
 import { processMetrics } from './process-metrics.ts';
 import type { Outcome } from './outcome.ts';
+import { admissionChannel, type AdmissionMessage } from '../limits/admission.ts';
 
 /** Distinct operation names kept as labels; GraphQL names, at most 64 characters. */
 const MAX_OPERATIONS = 100;
@@ -85,6 +86,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // Admission of heavy requests (server/limits/admission.ts): the counts after each change, and the refusals.
+  private readonly heavyRequests = new Gauge({
+    name: 'mosaic_heavy_requests',
+    help: 'Heavy requests (cost estimate at least server.heavyCost) by state: running (holding an admission slot) or queued',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  private readonly heavyRefused = new Counter({
+    name: 'mosaic_heavy_requests_refused_total',
+    help: 'Heavy requests refused with MOSAIC_ERR_OVERLOADED (503), by reason: queue-full or timeout',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   /** `breakers`: the services whose breaker is on, shown closed (0) until one changes. */
   constructor(breakers: readonly string[] = []) {
     processMetrics(); // from start-up, so the event-loop and GC figures cover the time before the first scrape
@@ -100,7 +115,14 @@ export class GatewayMetrics {
       })
       .on<BatchMessage>(channels.batchStart, (m) => this.batchSize.labels(m.loader).observe(m.keys))
       .on<CacheMessage>(channels.cache, (m) => this.cacheLookups.labels(m.cache, m.hit ? 'hit' : 'miss').inc())
-      .on<BreakerMessage>(channels.breaker, (m) => this.breakerState.labels(m.service).set(BREAKER_VALUE[m.state] ?? 0));
+      .on<BreakerMessage>(channels.breaker, (m) => this.breakerState.labels(m.service).set(BREAKER_VALUE[m.state] ?? 0))
+      .on<AdmissionMessage>(admissionChannel, (m) => {
+        this.heavyRequests.labels('running').set(m.inFlight);
+        this.heavyRequests.labels('queued').set(m.queued);
+        if (m.event === 'refused' && m.reason) this.heavyRefused.labels(m.reason).inc();
+      });
+    this.heavyRequests.labels('running').set(0);
+    this.heavyRequests.labels('queued').set(0);
   }
 
   /** Counts one GraphQL request; `operation` is the name the client gave, or null. */

@@ -6,7 +6,7 @@
 //   GET  /_emulator/stats   request counts by "METHOD /route/pattern" and the URLs requested, since the last reset
 //   POST /_emulator/reset   zero the counters (faults stay: a benchmark sets latency once, then resets per run)
 //   PUT  /_emulator/faults  {latencyMs, jitterMs, errorRate, down, malformedRate, slowMs, failUrlsContaining, failStatus,
-//                            dropAnswerUrlsContaining}
+//                            dropAnswerUrlsContaining, answerDelayMs}
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -29,6 +29,8 @@ export interface Faults {
   failStatus: number;
   /** Requests whose URL contains this text are carried out, then their connection is reset without an answer ('' = none): a write committed whose answer was lost. */
   dropAnswerUrlsContaining: string;
+  /** Delay between carrying out a request and answering it: the work is done (and notified) before the client hears. */
+  answerDelayMs: number;
 }
 
 export const NO_FAULTS: Faults = {
@@ -41,6 +43,7 @@ export const NO_FAULTS: Faults = {
   failUrlsContaining: '',
   failStatus: 500,
   dropAnswerUrlsContaining: '',
+  answerDelayMs: 0,
 };
 
 export interface EmulatorRequest {
@@ -220,6 +223,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         reply = options.errorReply(500, 'Internal error');
       }
     }
+    if (f.answerDelayMs > 0) await sleep(f.answerDelayMs);
     if (f.dropAnswerUrlsContaining && rawUrl.includes(f.dropAnswerUrlsContaining)) {
       req.socket.destroy();
       return;
