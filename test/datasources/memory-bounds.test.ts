@@ -8,20 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, statsOf, type DemoCloud } from '../helpers/cloud.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { NoSharing, maxOverlap, recordCalls } from '../helpers/upstream-calls.ts';
 import { validateConfig } from '../../core/config.ts';
-import { channels, type UpstreamCallMessage } from '../../core/diagnostics.ts';
 import { MEMO_MAX_BYTES, UpstreamClient, createHttpStack, type HttpStack, type UpstreamResponse } from '../../datasources/http/client.ts';
-import { InflightGets } from '../../datasources/http/coalesce.ts';
 import { BIG_PAGES_IN_FLIGHT, BIG_PAGE_BYTES, bigPage } from '../../datasources/http/pagination.ts';
 import { BatchScheduler } from '../../datasources/planner/scheduler.ts';
 import { toGlobalId } from '../../resolvers/global-id.ts';
-
-/** In-flight sharing off: every GET is its own call. */
-class NoSharing<V> extends InflightGets<V> {
-  override share(_key: string, fetch: () => Promise<V>): Promise<V> {
-    return fetch();
-  }
-}
 
 let cloud: DemoCloud;
 let admin: string;
@@ -31,40 +23,6 @@ beforeAll(async () => {
   admin = (await issueToken(cloud, 'admin')).token;
 }, 30_000);
 afterAll(() => cloud?.close());
-
-/** Records every upstream call's start and end (ms) while `fn` runs. */
-async function recordCalls<T>(fn: () => Promise<T>): Promise<{ result: T; calls: { route: string; service: string; start: number; end: number }[] }> {
-  const calls: { route: string; service: string; start: number; end: number }[] = [];
-  const open = new Map<UpstreamCallMessage, number>();
-  const onStart = (m: unknown) => void open.set(m as UpstreamCallMessage, performance.now());
-  const onEnd = (m: unknown) => {
-    const call = m as UpstreamCallMessage;
-    calls.push({ route: call.route, service: call.service, start: open.get(call) ?? 0, end: performance.now() });
-    open.delete(call);
-  };
-  channels.upstreamStart.subscribe(onStart);
-  channels.upstreamEnd.subscribe(onEnd);
-  try {
-    const result = await fn();
-    return { result, calls };
-  } finally {
-    channels.upstreamStart.unsubscribe(onStart);
-    channels.upstreamEnd.unsubscribe(onEnd);
-  }
-}
-
-/** The most calls in flight at one moment. */
-function maxOverlap(calls: { start: number; end: number }[]): number {
-  const edges = calls.flatMap((c) => [
-    { t: c.start, d: 1 },
-    { t: c.end, d: -1 },
-  ]);
-  edges.sort((a, b) => a.t - b.t || a.d - b.d);
-  let now = 0;
-  let max = 0;
-  for (const e of edges) max = Math.max(max, (now += e.d));
-  return max;
-}
 
 describe('the per-request memo', () => {
   let stack: HttpStack;

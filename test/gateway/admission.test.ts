@@ -8,23 +8,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { channels, type UpstreamCallMessage } from '../../core/diagnostics.ts';
-import { InflightGets } from '../../datasources/http/coalesce.ts';
+import { NoSharing, maxOverlap, recordCalls, windowsByRequest } from '../helpers/upstream-calls.ts';
 import type { UpstreamResponse } from '../../datasources/index.ts';
 import { admissionChannel, admissionOf, type Admission, type AdmissionMessage } from '../../server/limits/admission.ts';
 
 const FLEET_TREE = readFileSync(new URL('../fixtures/queries/fleet-tree.graphql', import.meta.url), 'utf8');
 const CHEAP = '{ zones { id name } }';
-
-/** In-flight sharing off (as `npm run bench` runs): each request makes its own calls. */
-class NoSharing<V> extends InflightGets<V> {
-  override share(_key: string, fetch: () => Promise<V>): Promise<V> {
-    return fetch();
-  }
-  override has(): boolean {
-    return false;
-  }
-}
 
 let cloud: DemoCloud;
 let admin: string;
@@ -33,46 +22,6 @@ beforeAll(async () => {
   admin = (await issueToken(cloud, 'admin')).token;
 }, 30_000);
 afterAll(() => cloud?.close());
-
-/** Every upstream call's [start, end] (ms), by the request it was made for, while `fn` runs. */
-async function recordByRequest<T>(fn: () => Promise<T>): Promise<{ result: T; windows: { start: number; end: number }[] }> {
-  const open = new Map<UpstreamCallMessage, number>();
-  const byRequest = new Map<object, { start: number; end: number }>();
-  const onStart = (m: unknown) => void open.set(m as UpstreamCallMessage, performance.now());
-  const onEnd = (m: unknown) => {
-    const call = m as UpstreamCallMessage;
-    const start = open.get(call) ?? performance.now();
-    open.delete(call);
-    if (!call.request) return;
-    const w = byRequest.get(call.request);
-    if (w) {
-      w.start = Math.min(w.start, start);
-      w.end = Math.max(w.end, performance.now());
-    } else byRequest.set(call.request, { start, end: performance.now() });
-  };
-  channels.upstreamStart.subscribe(onStart);
-  channels.upstreamEnd.subscribe(onEnd);
-  try {
-    const result = await fn();
-    return { result, windows: [...byRequest.values()] };
-  } finally {
-    channels.upstreamStart.unsubscribe(onStart);
-    channels.upstreamEnd.unsubscribe(onEnd);
-  }
-}
-
-/** The most intervals open at one moment. */
-function maxOverlap(windows: { start: number; end: number }[]): number {
-  const edges = windows.flatMap((w) => [
-    { t: w.start, d: 1 },
-    { t: w.end, d: -1 },
-  ]);
-  edges.sort((a, b) => a.t - b.t || a.d - b.d);
-  let now = 0;
-  let max = 0;
-  for (const e of edges) max = Math.max(max, (now += e.d));
-  return max;
-}
 
 /** The admission messages published while `fn` runs. */
 async function recordAdmission<T>(fn: () => Promise<T>): Promise<{ result: T; messages: AdmissionMessage[] }> {
@@ -124,13 +73,12 @@ describe.each(RUNTIMES)('admission of heavy requests (%s)', (runtime) => {
     const alone = await post(g, FLEET_TREE);
     expect(alone.body.errors).toBeUndefined();
     expect(alone.body.data.zones.length).toBeGreaterThan(0);
-    const { result, messages } = await recordAdmission(() =>
-      recordByRequest(() => Promise.all(Array.from({ length: 8 }, () => post(g, FLEET_TREE)))),
-    );
+    const { result, messages } = await recordAdmission(() => recordCalls(() => Promise.all(Array.from({ length: 8 }, () => post(g, FLEET_TREE)))));
     expect(result.result.map((r) => r.status)).toEqual(Array(8).fill(200));
     for (const r of result.result) expect(r.body).toEqual(alone.body);
-    expect(result.windows).toHaveLength(8);
-    expect(maxOverlap(result.windows)).toBe(2);
+    const windows = windowsByRequest(result.calls);
+    expect(windows).toHaveLength(8);
+    expect(maxOverlap(windows)).toBe(2);
     expect(Math.max(...messages.map((m) => m.inFlight))).toBe(2);
     expect(messages.some((m) => m.event === 'queued')).toBe(true);
     expect(admission(g)).toMatchObject({ inFlight: 0, queued: 0 });
