@@ -14,6 +14,11 @@ import type { ChildMessage, GatewayChildOptions } from './gateway-process.ts';
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(BENCH_DIR, '..');
 const TSX = ['--import', 'tsx'];
+/**
+ * The Dockerfile runtime stage's ENV that changes how node runs the gateway: the libraries' production paths, and
+ * V8's young generation kept at 16 MB semi-spaces where a memory limit would shrink it (Dockerfile).
+ */
+export const IMAGE_ENV = { NODE_ENV: 'production', NODE_OPTIONS: '--max-semi-space-size=16' } as const;
 
 export interface Sample {
   cpuUs: number;
@@ -85,18 +90,20 @@ export function compileGateways(): string {
 
 export async function startGatewayChild(
   options: GatewayChildOptions,
-  { heapMb, compiled }: { heapMb?: number | null; compiled?: string | null } = {},
+  { heapMb, compiled, execPath }: { heapMb?: number | null; compiled?: string | null; execPath?: string } = {},
 ): Promise<GatewayChild> {
   const script = compiled ? path.join(compiled, 'bench', 'gateway-process.js') : path.join(BENCH_DIR, 'gateway-process.ts');
   const child = fork(script, [JSON.stringify(options)], {
     cwd: ROOT,
+    // In the deployment's memory limit when asked (bench/memory-cgroup.ts): a wrapper that moves into a cgroup first.
+    execPath: execPath ?? process.execPath,
     // MOSAIC_BENCH_GATEWAY_FLAGS: extra node flags for the gateway child only (e.g. a heap limit, to price it).
     execArgv: [
       ...(compiled ? (heapMb ? [`--max-old-space-size=${heapMb}`] : []) : nodeFlags(heapMb)),
       ...(process.env.MOSAIC_BENCH_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean),
     ],
-    // As the image runs it (Dockerfile: ENV NODE_ENV=production): the libraries' production paths.
-    env: compiled ? { ...process.env, NODE_ENV: 'production' } : process.env,
+    // As the image runs it (the Dockerfile's runtime ENV, checked equal by test/deploy/manifests.test.ts).
+    env: compiled ? { ...process.env, ...IMAGE_ENV } : process.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;

@@ -9,12 +9,14 @@
 // `medium` run refreshes the tables in bench/README.md.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { issueToken } from './keystone-token.ts';
 import { buildCloud, DEMO_SERVICE_USER } from '../subgraphs/seed/build-cloud.ts';
 import type { CloudSize } from '../subgraphs/seed/types.ts';
 import { loadWorkloads, type CallerName } from './workloads.ts';
 import { computeFloors } from './floors.ts';
-import { compileGateways, startCloudChild, startGatewayChild } from './children.ts';
+import { compileGateways, IMAGE_ENV, startCloudChild, startGatewayChild } from './children.ts';
+import { deployedMemoryMb, memoryCgroups } from './memory-cgroup.ts';
 import { VARIANTS, type Variant } from './variants.ts';
 import { countCalls, loadRun, postGraphql, upstreamRoundTrip, waitIdle, type CallCount, type GraphqlRequest, type LoadResult } from './measure.ts';
 import { codeVersion, machine, markdown, updateReadme, writeRecord, type BenchRecord, type Cell } from './report.ts';
@@ -38,6 +40,9 @@ const { values } = parseArgs({
     observability: { type: 'string', default: 'default' },
     // Gateways run compiled (deploy/build.mjs --with-bench), as deployed; `--tsx` runs their TypeScript through tsx.
     tsx: { type: 'boolean', default: false },
+    // Each gateway in a memory cgroup of this size, as deploy/k8s/deployment.yaml limits a replica (bench/memory-cgroup.ts);
+    // 0: no limit. Default 512 (the manifest's), none at `large`, whose lists outgrow it.
+    'memory-mb': { type: 'string' },
   },
 });
 const SIZES: CloudSize[] = ['tiny', 'small', 'medium', 'large'];
@@ -63,6 +68,8 @@ const share = values.share && !values['no-share'];
 const large = size === 'large';
 /** Heap of the cloud and gateway children, MB (null: Node's default). */
 const heapMb = large ? 8192 : null;
+const memoryMb = Number(values['memory-mb'] ?? (large ? 0 : deployedMemoryMb()));
+if (!Number.isFinite(memoryMb) || memoryMb < 0) throw new Error('--memory-mb must be a number of MiB (0: no limit)');
 /** A single query (warm-up, counted query) gives up after this. */
 const queryTimeoutMs = large ? 180_000 : 60_000;
 const latencyMs = Number(values.latency);
@@ -129,6 +136,7 @@ log(
   `bench: size ${size} (${model.servers.length} instances, ${model.hosts.length} hosts), latency ${latencyMs} ms, ${durationS} s per run, concurrency ${concurrency.join('/')}${quick ? ' (quick)' : ''}, in-flight sharing ${share ? 'on' : 'off'}`,
 );
 const compiled = values.tsx ? null : compileGateways();
+const cgroups = memoryMb > 0 ? memoryCgroups(memoryMb, fileURLToPath(new URL('../.data/bench-cgroup', import.meta.url))) : null;
 const cloud = await startCloudChild(size, latencyMs, heapMb);
 log(
   cloud.info.mongoUri
@@ -181,7 +189,7 @@ try {
           mongoUri: cloud.info.mongoUri,
           mongoDatabase: cloud.info.mongoDatabase,
         },
-        { heapMb, compiled },
+        { heapMb, compiled, execPath: cgroups?.execPath },
       );
       // Token validation is cached by the gateway: validate every token before anything is counted.
       for (const t of Object.values(tokens).flat()) await postGraphql(g.url, { query: '{ viewer { userId } }', variables: {}, token: t });
@@ -267,6 +275,7 @@ try {
   }
 } finally {
   await cloud.stop();
+  cgroups?.cleanUp();
 }
 
 const notes = [
@@ -286,6 +295,11 @@ notes.push(
     (share
       ? "In-flight sharing on (--share): Mosaic coalesces identical in-flight upstream GETs per user, project and roles, so concurrent requests share them — c16/c64 include that, as they would for one user's open consoles."
       : "In-flight sharing off (the default, --no-share): Mosaic's cross-request coalescing of identical in-flight GETs is replaced by a pass-through in every variant (the per-request URL memo stays), since most production traffic is not 64 copies of one query; --share turns it back on. The naive and dataloader baselines never share."),
+);
+notes.push(
+  cgroups
+    ? `Memory: each gateway ran in a ${cgroups.describe}, the replica limit of deploy/k8s/deployment.yaml, with the image's NODE_OPTIONS (${IMAGE_ENV.NODE_OPTIONS}); Node sizes V8's heap from that limit, so peak RSS and CPU ms/req are a deployed replica's.`
+    : "Memory: the gateways ran without a memory limit (--memory-mb 0): V8 sized its heap from the machine's memory, so it collected garbage late and peak RSS is higher than a deployed replica's.",
 );
 notes.push('req/s "0.0": no query finished within the run; "skip": not run because the run at the lower concurrency finished none.');
 if (quick) notes.push(`--quick: ${durationS} s runs and concurrency ${concurrency.join(' and ')} only (no c64).`);

@@ -32,6 +32,11 @@ export interface MosaicConfig {
     maxHeavyQueued: number;
     /** How long a heavy request may wait for a slot before MOSAIC_ERR_OVERLOADED (503). */
     heavyQueueTimeoutMs: number;
+    /**
+     * Memory the heavy requests executing at once may expect to hold, MB (server/limits/admission.ts: their cost
+     * estimates × HEAVY_BYTES_PER_VALUE); 0 = half of V8's heap limit, which Node sizes from a container's limit.
+     */
+    heavyMemoryMb: number;
     /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before the process exits. */
     drainMs: number;
   };
@@ -157,6 +162,7 @@ const SECTIONS = {
     maxHeavyInFlight: [8, int(1, 100_000)],
     maxHeavyQueued: [256, int(0, 100_000)],
     heavyQueueTimeoutMs: [10_000, int(1, 600_000)],
+    heavyMemoryMb: [0, int(0, 1_000_000)],
     drainMs: [10_000, int(0, 600_000)],
   },
   keystone: {

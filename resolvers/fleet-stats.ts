@@ -1,10 +1,11 @@
 // The fleet dashboard's figures per zone: an aggregate over the loaders, computed from wide lists only — the
-// zones and their hosts from the region controller, every server from Nova (all_tenants), every volume from
-// Cinder and the storage pools' usage — never a per-host fan-out. CPU utilisation comes from metering separately
+// zones and their hosts from the region controller, every server from Nova (all_tenants), each zone's volume
+// total from Cinder (a `volumes/summary` per zone where Cinder has it, else its volume list: cinder/loaders.ts
+// volumeGbByZone) and the storage pools' usage — never a per-host fan-out. CPU utilisation comes from metering separately
 // (it has its own window; resolvers/fleet.ts). Each figure depends on one or two upstreams; when one fails, only
 // the figures it feeds hold its error, and both runtimes raise an Error value at that field's path. A new figure
 // is a field in schema/metrics.graphql and a line here (record type and computation).
-import type { Loaders, VolumeRecord } from '../datasources/index.ts';
+import type { Loaders } from '../datasources/index.ts';
 import type { Flavor, Host, Instance, Zone } from '../core/domain.ts';
 import { groupBy } from '../core/collections.ts';
 import { partialRecordError } from './partial-record.ts';
@@ -44,13 +45,11 @@ function derive<T>(inputs: Settled<unknown>[], fn: () => T): Settled<T> {
 
 export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
   // Without the zone list there is nothing to lay the figures out by: that one failure fails `fleet`.
-  const [zones, listed, volumes, storages] = await Promise.all([
-    loaders.zones(),
-    settle(loaders.allServers()),
-    settle(loaders.allVolumes()),
-    settle(loaders.storages()),
+  const [zones, listed, storages] = await Promise.all([loaders.zones(), settle(loaders.allServers()), settle(loaders.storages())]);
+  const [volumeGb, ...hostLists] = await Promise.all([
+    settle(loaders.volumeGbByZone(zones.map((z) => z.name))),
+    ...zones.map((z) => settle(loaders.hostsByZone.load(z.id))),
   ]);
-  const hostLists = await Promise.all(zones.map((z) => settle(loaders.hostsByZone.load(z.id))));
   // A down cell's servers are partial records without zone or flavor (README "Partial records"): figures counted
   // from servers would be wrong, so they fail instead.
   const servers: Settled<Instance[]> =
@@ -67,7 +66,6 @@ export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
         (s) => s.zoneName,
       )
     : new Map<string | null, Instance[]>();
-  const volumesByZone = ok(volumes) ? groupBy(volumes, (v) => v.disk.zoneName) : new Map<string | null, VolumeRecord[]>();
   const legacyGbByZone = new Map<number, number>();
   if (ok(storages)) for (const s of storages) legacyGbByZone.set(s.zoneId, (legacyGbByZone.get(s.zoneId) ?? 0) + s.usedGb);
 
@@ -92,12 +90,12 @@ export async function computeFleet(loaders: Loaders): Promise<FleetRecord> {
       memoryMbTotal: onHosts((h) => h.reduce((sum, x) => sum + x.capacity.memoryMb, 0)),
       memoryMbAllocated: allocated((f) => f.ramMb),
       diskGbProvisioned: derive(
-        [volumes, storages],
-        () => (volumesByZone.get(zone.name) ?? []).reduce((sum, v) => sum + v.disk.sizeGb, 0) + (legacyGbByZone.get(zone.id) ?? 0),
+        [volumeGb, storages],
+        () => ((volumeGb as Map<string, number>).get(zone.name) ?? 0) + (legacyGbByZone.get(zone.id) ?? 0),
       ),
       hostnames: derive([hosts], () => (hosts as Host[]).map((h) => h.hostname)),
     };
   });
-  const partial = [servers, volumes, storages, flavors, ...hostLists].some((v) => v instanceof Error);
+  const partial = [servers, volumeGb, storages, flavors, ...hostLists].some((v) => v instanceof Error);
   return { zones: stats, computedAt: new Date(), partial };
 }

@@ -37,6 +37,15 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
           s.learn(`cinder:zone:${zone}`, list.length);
           return list;
         });
+  /** What reading every volume the caller may list costs: nothing more once this request has it. */
+  const allVolumesCost = () => ({
+    name: 'all-volumes',
+    service: 'cinder',
+    kind: 'volumes',
+    calls: s.listCalls('cinder:all', CINDER_PAGE_LIMIT),
+    rounds: s.listRounds('cinder:all', CINDER_PAGE_LIMIT, true),
+    records: s.listRecords('cinder:all', UNKNOWN_LIST_RECORDS),
+  });
   const byIds = async (ids: string[]) =>
     (await mapLimit(ids, concurrency, (id) => cinder.getVolume(id))).filter((v): v is VolumeRecord => v !== null);
 
@@ -65,12 +74,7 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
           run: () => byIds(volumeIds),
         },
         {
-          name: 'all-volumes',
-          service: 'cinder',
-          kind: 'volumes',
-          calls: s.listCalls('cinder:all', CINDER_PAGE_LIMIT),
-          rounds: s.listRounds('cinder:all', CINDER_PAGE_LIMIT, true),
-          records: s.listRecords('cinder:all', UNKNOWN_LIST_RECORDS),
+          ...allVolumesCost(),
           run: allVolumes,
         },
         {
@@ -121,12 +125,7 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
           ),
       },
       {
-        name: 'all-volumes',
-        service: 'cinder',
-        kind: 'volumes',
-        calls: s.listCalls('cinder:all', CINDER_PAGE_LIMIT),
-        rounds: s.listRounds('cinder:all', CINDER_PAGE_LIMIT, true),
-        records: s.listRecords('cinder:all', UNKNOWN_LIST_RECORDS),
+        ...allVolumesCost(),
         run: async () => {
           const all = new Map((await allVolumes()).map((v) => [v.disk.id, v.disk]));
           return ids.map((id) => all.get(id) ?? null);
@@ -138,5 +137,40 @@ export function cinderLoaders(cinder: CinderSource, s: RequestState) {
   /** The volume types the caller may see (one small unpaged list per request; `volumeTypes`, VolumeType node ids). */
   const volumeTypes = () => s.once('cinder:types', () => cinder.volumeTypes());
 
-  return { allVolumes, cinderDisksByInstance, volume, volumeTypes };
+  /**
+   * The total size in GB of each zone's volumes (the dashboard's provisioned disk): one `volumes/summary` per
+   * zone (3.12+, a few dozen bytes each), or the volumes listed — whichever is expected sooner; the list wins when
+   * this request has it already or Cinder is older.
+   */
+  const volumeGbByZone = (zones: readonly string[]): Promise<Map<string, number>> =>
+    s.once(`cinder:gb-by-zone:${zones.join('\n')}`, async () => {
+      const summaries = await cinder.hasSummary();
+      return s.choose<Map<string, number>>('volumeGbByZone', [
+        {
+          name: 'zone-summaries',
+          service: 'cinder',
+          kind: 'volume-summary',
+          calls: summaries ? zones.length : Infinity,
+          rounds: s.perKeyRounds(zones.length),
+          records: zones.length,
+          run: async () => {
+            const sizes = await mapLimit([...zones], concurrency, async (zone) => (await cinder.volumeSummary({ availability_zone: zone })).sizeGb);
+            return new Map(zones.map((z, i) => [z, sizes[i]]));
+          },
+        },
+        {
+          ...allVolumesCost(),
+          run: async () => {
+            const gb = new Map(zones.map((z) => [z, 0]));
+            for (const v of await allVolumes()) {
+              const zone = v.disk.zoneName;
+              if (zone !== null && gb.has(zone)) gb.set(zone, gb.get(zone)! + v.disk.sizeGb);
+            }
+            return gb;
+          },
+        },
+      ]);
+    });
+
+  return { allVolumes, cinderDisksByInstance, volume, volumeTypes, volumeGbByZone };
 }

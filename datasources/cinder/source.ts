@@ -25,6 +25,8 @@ import { toCinderQuotaSet, toVolume, toVolumeType, type VolumeRecord } from './m
 import type { QuotaSet, VolumeType } from '../../core/domain.ts';
 
 export const CINDER_PAGE_LIMIT = 1000;
+/** The microversion from which `GET /volumes/summary` exists. */
+export const SUMMARY_MINOR = 12;
 /** The microversion from which a volume list answers `count` when asked `with_count=true`. */
 export const WITH_COUNT_MINOR = 45;
 
@@ -60,6 +62,27 @@ export class CinderSource extends OpenStackSource {
       undefined,
       (v) => v.disk.id,
     );
+  }
+
+  /** True when Cinder's negotiated microversion has `GET /volumes/summary` (3.12+). */
+  async hasSummary(): Promise<boolean> {
+    const api = await this.api('cinder');
+    return !!api.microversion && api.microversion.major === 3 && api.microversion.minor >= SUMMARY_MINOR;
+  }
+
+  /**
+   * GET /volumes/summary: how many volumes the listing with these filters would hold and their total size in GB, in
+   * a body of a few dozen bytes whatever the count (3.12+; the listing's scope and filters, no paging).
+   * https://docs.openstack.org/api-ref/block-storage/v3/#volumes-summary
+   */
+  async volumeSummary(filters: Record<string, string | undefined> = {}): Promise<{ count: number; sizeGb: number }> {
+    const api = await this.api('cinder');
+    const params = { ...(this.caller.isAdmin ? { all_tenants: '1' } : {}), ...filters };
+    const res = await this.getList(api, withQuery(`${api.base}/volumes/summary`, queryString(params)));
+    const summary = res.body?.['volume-summary'];
+    if (!summary || typeof summary.total_size !== 'number' || typeof summary.total_count !== 'number')
+      throw garbled('cinder', 'volumes/summary without volume-summary totals');
+    return { count: summary.total_count, sizeGb: summary.total_size };
   }
 
   /** GET /volumes/{id}: one volume, or null when Cinder does not know it (or the caller may not see it). */

@@ -14,8 +14,10 @@ export function legacyLoaders(legacy: RegionControllerSource, s: RequestState) {
   const zones = () => s.once('legacy:zones', () => s.scheduler.soon(() => legacy.zones()));
   const storages = () => s.once('legacy:storages', () => s.scheduler.soon(() => legacy.storages()));
 
-  const hostsByZone = s.loader<number, Host[]>('hostsByZone', async (zoneIds) =>
-    mapLimit([...zoneIds], concurrency, (id) => legacy.hostsOfZone(id).catch((e: Error) => e)),
+  const hostsByZone = s.loader<number, Host[]>(
+    'hostsByZone',
+    async (zoneIds) => mapLimit([...zoneIds], concurrency, (id) => legacy.hostsOfZone(id).catch((e: Error) => e)),
+    { perKey: true },
   );
 
   const host = s.loader<number, Host | null>('host', async (ids) =>
@@ -26,8 +28,10 @@ export function legacyLoaders(legacy: RegionControllerSource, s: RequestState) {
     perChunk(instanceIds, chunk(instanceIds, LEGACY_MAX_IDS), async (c) => groupBy(await legacy.disksByInstances(c), (d) => d.instanceId ?? ''), []),
   );
 
-  const legacyDisk = s.loader<number, Disk | null>('legacyDisk', async (ids) =>
-    mapLimit([...ids], concurrency, (id) => legacy.disk(id).catch((e: Error) => e)),
+  const legacyDisk = s.loader<number, Disk | null>(
+    'legacyDisk',
+    async (ids) => mapLimit([...ids], concurrency, (id) => legacy.disk(id).catch((e: Error) => e)),
+    { perKey: true },
   );
 
   /** A host by its hostname, through its zone's host list (the CMDB has no hostname filter). */

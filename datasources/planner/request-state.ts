@@ -105,12 +105,13 @@ export class RequestState {
    * function must return one entry per key in key order — a value, null, or an Error for that key alone —
    * and a wrong length fails every key with a message naming the loader (DataLoader checks this too, with a
    * message that does not say which loader). Each batch is published on the batchStart/batchEnd diagnostics
-   * channels (core/diagnostics.ts) when anyone listens.
+   * channels (core/diagnostics.ts) when anyone listens. `perKey`: the batch makes one call per key whatever it
+   * holds, so it is dispatched without waiting for the calls in flight (planner/scheduler.ts scheduleEager).
    */
   loader<K, V, C = K>(
     name: string,
     batch: (keys: readonly K[]) => Promise<(V | Error)[]>,
-    options: { cacheKeyFn?: (key: K) => C } = {},
+    { perKey = false, ...options }: { cacheKeyFn?: (key: K) => C; perKey?: boolean } = {},
   ): DataLoader<K, V, C> {
     return new DataLoader<K, V, C>(
       async (keys) => {
@@ -137,7 +138,7 @@ export class RequestState {
           if (channels.batchEnd.hasSubscribers) channels.batchEnd.publish(message);
         }
       },
-      { batchScheduleFn: this.scheduler.schedule, ...options },
+      { batchScheduleFn: perKey ? this.scheduler.scheduleEager : this.scheduler.schedule, ...options },
     );
   }
 }

@@ -5,7 +5,8 @@
 //    resolves; past it, every root field fails with MOSAIC_ERR_TOO_COSTLY naming the estimate and the limit, and
 //    no upstream is called;
 //  - every list field reports the length it resolved to, so the next estimate for this tenant scope uses what the
-//    cloud really holds (datasources/planner/cardinality.ts);
+//    cloud really holds (datasources/planner/cardinality.ts), and an aggregate over a wide list (`fleet`) the
+//    records it read (estimate-cost.ts UPSTREAM_READS);
 //  - a query or mutation estimated at server.heavyCost or more first takes an admission slot (admission.ts): every
 //    root field awaits the same per-request gate before its resolver runs, so neither a root resolver nor the
 //    prefetch inside it (server/prefetch.ts) calls an upstream before the slot is held, on either runtime.
@@ -21,7 +22,8 @@ import {
 import { MosaicError } from '../../core/errors.ts';
 import { tenantScope, type Caller } from '../../core/caller.ts';
 import { observeLength, type CardinalityStats, type ListStat } from '../../datasources/planner/cardinality.ts';
-import { estimateCost } from './estimate-cost.ts';
+import { estimateCost, recordsCoordinate } from './estimate-cost.ts';
+import type { FleetRecord } from '../../resolvers/fleet-stats.ts';
 import { RETRY_AFTER_SECONDS, admissionOf, type AdmissionLimits } from './admission.ts';
 import type { RequestLifecycle } from '../context.ts';
 
@@ -95,6 +97,18 @@ function check(ctx: CostContext, info: GraphQLResolveInfo): Promise<void> | unde
   return entry.gate;
 }
 
+/** How many upstream records an UPSTREAM_READS field (estimate-cost.ts) read, told by its answer. */
+const RECORDS_READ: Readonly<Record<string, (value: unknown) => number | undefined>> = {
+  'Query.fleet': (value) => {
+    const zones = (value as FleetRecord | null)?.zones;
+    return Array.isArray(zones) ? zones.reduce((n, z) => n + (typeof z.instanceCount === 'number' ? z.instanceCount : 0), 0) : undefined;
+  },
+  'Query.instances': (value) => {
+    const total = (value as { totalCount?: unknown } | null)?.totalCount;
+    return typeof total === 'number' ? total : undefined;
+  },
+};
+
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as Promise<unknown> | null)?.then === 'function';
 
 /** Wraps the schema's root and list resolvers once; the schema is shared by every gateway in the process. */
@@ -111,6 +125,20 @@ export function guardCost(schema: GraphQLSchema): GraphQLSchema {
         const inner = resolve;
         const observe = (value: unknown, ctx: CostContext) => {
           if (Array.isArray(value)) observeLength(requestCost(ctx).table, coordinate, value.length);
+          return value;
+        };
+        resolve = (source, args, ctx: CostContext, info) => {
+          const value = inner(source, args, ctx, info);
+          return isPromise(value) ? value.then((v) => observe(v, ctx)) : observe(value, ctx);
+        };
+      }
+      const recordsRead = RECORDS_READ[`${type.name}.${field.name}`];
+      if (recordsRead) {
+        const coordinate = recordsCoordinate(`${type.name}.${field.name}`);
+        const inner = resolve;
+        const observe = (value: unknown, ctx: CostContext) => {
+          const records = recordsRead(value);
+          if (records !== undefined) observeLength(requestCost(ctx).table, coordinate, records);
           return value;
         };
         resolve = (source, args, ctx: CostContext, info) => {

@@ -9,7 +9,8 @@
 // bounded by server.maxAliases); abstract selections add up every type condition (an upper bound). A field that
 // makes upstream calls of its own per object it resolves for (a project's quotas, a host's Placement usage: no
 // batch form upstream) costs UPSTREAM_CALL_WEIGHT per call (UPSTREAM_CALLS), so asking it of thousands of objects
-// is refused before the first call.
+// is refused before the first call. A field that aggregates a wide list it does not return (the dashboard's
+// `fleet`) costs the records it reads (UPSTREAM_READS).
 import {
   Kind,
   getNamedType,
@@ -54,6 +55,22 @@ export const UPSTREAM_CALLS: Readonly<Record<string, number>> = {
   // datasources/placement/loaders.ts: a provider's inventories and usages (Nova 2.88+).
   'Host.usage': 2,
 };
+/**
+ * Fields that read more upstream records than they answer with — an aggregate over a wide list. Each record read is
+ * worth `perRecord` values (its JSON, parsed and mapped, is held while the figures are computed: ~7 KB a Nova
+ * server, three values' worth of HEAVY_BYTES_PER_VALUE); how many records is learned per tenant scope under
+ * `Type.field#records` (cost-guard.ts observes it from the answer), `prior` until one was seen. Without it the
+ * dashboard cost 85 at medium — never heavy — while each one parsed 8.5 MB of Nova servers.
+ */
+export const UPSTREAM_READS: Readonly<Record<string, { perRecord: number; prior: number }>> = {
+  // resolvers/fleet-stats.ts: every server in the caller's scope (Nova's all-tenants list; volumes are zone summaries).
+  'Query.fleet': { perRecord: 3, prior: 1000 },
+  // resolvers/instance-connection.ts: the caller's whole server list, paged locally (totalCount needs it all);
+  // unseen, one default page (the connection's own @listSize), so a member's first query is not heavy.
+  'Query.instances': { perRecord: 3, prior: 50 },
+};
+/** The learned coordinate of what an UPSTREAM_READS field read. */
+export const recordsCoordinate = (coordinate: string): string => `${coordinate}#records`;
 /** The largest `first` a plain list field accepts (resolvers/network.ts MAX_LIST); a larger one is refused there. */
 const MAX_LIST_FIRST = 1000;
 
@@ -131,7 +148,11 @@ export function estimateCost({ schema, operation, fragments, variables, learned 
     const ownFirst = isList && first !== undefined && !Array.isArray(argument(node, 'ids'));
     const many = !isList ? 1 : ownFirst ? Math.min(first!, MAX_LIST_FIRST) : listLength(parent, field, node, cap);
     const type = getNamedType(field.type);
-    const calls = (UPSTREAM_CALLS[`${parent.name}.${field.name}`] ?? 0) * UPSTREAM_CALL_WEIGHT;
+    const coordinate = `${parent.name}.${field.name}`;
+    const reads = UPSTREAM_READS[coordinate];
+    const calls =
+      (UPSTREAM_CALLS[coordinate] ?? 0) * UPSTREAM_CALL_WEIGHT +
+      (reads ? (learned(recordsCoordinate(coordinate)) ?? reads.prior) * reads.perRecord : 0);
     if (!node.selectionSet || !isCompositeType(type)) return calls === 0 ? many : Math.min(CAP, many * (1 + calls));
     // A connection's `first` bounds the lists directly below it (edges, nodes).
     const inner = selectionCost(node.selectionSet, type, isList ? undefined : first);

@@ -1,4 +1,4 @@
-// Emulated Cinder (block storage API v3): volume list/detail/show/create/delete over the shared Cloud; volume
+// Emulated Cinder (block storage API v3): volume list/detail/summary/show/create/delete over the shared Cloud; volume
 // types (volume-types.ts) and quota sets with usage (quota-sets.ts).
 // https://docs.openstack.org/api-ref/block-storage/v3/
 //
@@ -18,7 +18,7 @@ import { withAuth, type Caller } from '../emulator/openstack-auth.ts';
 import type { Cloud, Volume } from '../seed/types.ts';
 import { urlencode } from '../emulator/sorted-view.ts';
 import { volumeDetail, volumeJson, volumeMetadata, type CinderView } from './serialize.ts';
-import { CinderFault, findVisibleVolume, listVolumes } from './list.ts';
+import { CinderFault, findVisibleVolume, listVolumes, summarizeVolumes } from './list.ts';
 import { notifyVolume } from '../notify/cinder.ts';
 import { listVolumeTypes, showVolumeType } from './volume-types.ts';
 import { showQuotaSet } from './quota-sets.ts';
@@ -143,6 +143,12 @@ export function createCinder(cloud: Cloud, options: CinderOptions = {}): Emulato
       return { status: 200, headers: { 'content-type': 'application/json' }, body: json + '}' };
     });
 
+  // Below 3.12 the summary action does not exist: Cinder answers VersionNotFoundForAPIMethod, a 404.
+  const summary = route((req, caller, view) => {
+    if (view.minor < 12) throw new CinderFault(404, 'The resource could not be found.');
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: summarizeVolumes(cloud, caller, req.query, view.minor) };
+  });
+
   const show = route((req, caller, view) => {
     const volume = findVisibleVolume(cloud, caller, req.params.volume_id);
     if (!volume) throw new CinderFault(404, `Volume ${req.params.volume_id} could not be found.`);
@@ -243,6 +249,7 @@ export function createCinder(cloud: Cloud, options: CinderOptions = {}): Emulato
       { method: 'GET', pattern: '/v3', handler: (req) => ({ status: 200, body: cinderVersions(req.origin, max) }) },
       { method: 'GET', pattern: '/v3/:project_id/volumes/detail', handler: list(true) },
       { method: 'GET', pattern: '/v3/:project_id/volumes', handler: list(false) },
+      { method: 'GET', pattern: '/v3/:project_id/volumes/summary', handler: summary },
       { method: 'GET', pattern: '/v3/:project_id/volumes/:volume_id', handler: show },
       { method: 'POST', pattern: '/v3/:project_id/volumes', handler: create },
       { method: 'DELETE', pattern: '/v3/:project_id/volumes/:volume_id', handler: remove },

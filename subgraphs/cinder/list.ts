@@ -185,21 +185,7 @@ export function listVolumes(cloud: Cloud, caller: Caller, query: URLSearchParams
   const { keys, dirs } = parseSort(query);
   const withCount = minor >= 45 && query.has('with_count') ? parseBool(query.get('with_count')!, 'with_count') : false;
 
-  const filters = new Map<string, string>();
-  const reserved = new Set(['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir', 'with_count']);
-  for (const [k, v] of query) if (!reserved.has(k) && !filters.has(k)) filters.set(k, v);
-  if (minor < 10) filters.delete('group_id');
-  const allTenants = filters.has('all_tenants') ? parseBool(filters.get('all_tenants')!, 'all_tenants') : false;
-  filters.delete('all_tenants');
-  if (!caller.isAdmin) {
-    const allowed = minor >= 31 ? RESOURCE_FILTERS : LEGACY_FILTERS;
-    const invalid = [...filters.keys()].filter((k) => !allowed.has(k));
-    if (invalid.length && minor >= 31) throw new CinderFault(400, `Invalid filters ${invalid.join(',')} are found in query options.`);
-    for (const k of invalid) filters.delete(k);
-  }
-  const predicates: Predicate[] = [];
-  if (!(caller.isAdmin && allTenants)) predicates.push((v) => v.projectId === caller.projectId);
-  for (const [k, v] of filters) predicates.push(filterPredicate(k, v, minor));
+  const predicates = volumePredicates(caller, query, minor);
 
   const isDefaultOrder = keys.length === 2 && dirs[0] === 'desc' && dirs[1] === 'desc';
   const source = isDefaultOrder ? defaultSorted(cloud) : cloud.volumes;
@@ -221,4 +207,54 @@ export function listVolumes(cloud: Cloud, caller: Caller, query: URLSearchParams
   const count = withCount ? matched.length : undefined;
   matched = [];
   return { page, limit, count };
+}
+
+/**
+ * The scope and filters of a listing (or summary) as predicates: the caller's project unless an admin asks for
+ * `all_tenants`, then each filter the caller may use. Paging and sort parameters are not filters.
+ */
+function volumePredicates(caller: Caller, query: URLSearchParams, minor: number): Predicate[] {
+  const filters = new Map<string, string>();
+  const reserved = new Set(['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir', 'with_count']);
+  for (const [k, v] of query) if (!reserved.has(k) && !filters.has(k)) filters.set(k, v);
+  if (minor < 10) filters.delete('group_id');
+  const allTenants = filters.has('all_tenants') ? parseBool(filters.get('all_tenants')!, 'all_tenants') : false;
+  filters.delete('all_tenants');
+  if (!caller.isAdmin) {
+    const allowed = minor >= 31 ? RESOURCE_FILTERS : LEGACY_FILTERS;
+    const invalid = [...filters.keys()].filter((k) => !allowed.has(k));
+    if (invalid.length && minor >= 31) throw new CinderFault(400, `Invalid filters ${invalid.join(',')} are found in query options.`);
+    for (const k of invalid) filters.delete(k);
+  }
+  const predicates: Predicate[] = [];
+  if (!(caller.isAdmin && allTenants)) predicates.push((v) => v.projectId === caller.projectId);
+  for (const [k, v] of filters) predicates.push(filterPredicate(k, v, minor));
+
+  return predicates;
+}
+
+/**
+ * `GET /volumes/summary` (3.12+): how many volumes the listing would match and their total size, in one small
+ * body; from 3.36 also every metadata key with the values it takes. cinder/api/v3/volumes.py summary() applies the
+ * listing's filters (availability_zone among them) and scope, and no paging.
+ * https://docs.openstack.org/api-ref/block-storage/v3/#volumes-summary
+ */
+export function summarizeVolumes(cloud: Cloud, caller: Caller, query: URLSearchParams, minor: number) {
+  const predicates = volumePredicates(caller, query, minor);
+  let totalSize = 0;
+  let totalCount = 0;
+  const metadata = new Map<string, Set<string>>();
+  for (const v of cloud.volumes) {
+    if (!predicates.every((p) => p(v))) continue;
+    totalCount++;
+    totalSize += v.size;
+    if (minor >= 36) for (const [k, value] of Object.entries(volumeMetadata.get(v) ?? {})) metadata.set(k, (metadata.get(k) ?? new Set()).add(value));
+  }
+  return {
+    'volume-summary': {
+      total_size: totalSize,
+      total_count: totalCount,
+      ...(minor >= 36 ? { metadata: Object.fromEntries([...metadata].map(([k, values]) => [k, [...values]])) } : {}),
+    },
+  };
 }

@@ -329,4 +329,32 @@ describe('BatchScheduler', () => {
     expect(await second).toBe('b');
     expect(batches).toEqual([['a'], ['b']]);
   });
+
+  it('dispatches a per-key batch (scheduleEager) at the next check while calls are in flight, keys of one stretch together', async () => {
+    const clock = new FakeClock();
+    const scheduler = new BatchScheduler(50, clock);
+    const log: string[] = [];
+    const cinder = deferred<void>();
+    void scheduler.track(cinder.promise);
+    // A level's list batch waits for the call in flight; a zone's host list (one call per key) does not.
+    scheduler.schedule(recorder(log, 'instances'));
+    const batches: string[][] = [];
+    const hostsByZone = new DataLoader<string, string>(
+      async (keys) => {
+        batches.push([...keys]);
+        return [...keys];
+      },
+      { batchScheduleFn: scheduler.scheduleEager },
+    );
+    const loads = [hostsByZone.load('zone-a'), hostsByZone.load('zone-b')];
+    clock.runImmediates();
+    expect(await Promise.all(loads)).toEqual(['zone-a', 'zone-b']);
+    expect(batches).toEqual([['zone-a', 'zone-b']]);
+    expect(log).toEqual([]);
+    cinder.resolve();
+    await cinder.promise;
+    await Promise.resolve();
+    clock.runImmediates();
+    expect(log).toEqual(['instances']);
+  });
 });

@@ -3,7 +3,8 @@
 // (/readyz, /healthz), a locked-down security context, and a grace period longer than the preStop sleep plus
 // server.drainMs; the configuration it mounts passes core/config.ts's validator; every environment variable it
 // provides is one server/load-config.ts reads; secrets are placeholders; the HPA and the PDB keep a replica up.
-// And the Dockerfile's CMD names a file `npm run build` produces.
+// And the Dockerfile's CMD names a file `npm run build` produces; its runtime ENV and the Deployment's memory limit
+// are what `npm run bench` runs its gateways with (bench/children.ts IMAGE_ENV, bench/memory-cgroup.ts).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
 import { validateConfig } from '../../core/config.ts';
 import { applyEnv } from '../../server/load-config.ts';
-import { cmdOf, readDockerfile, runtimeStage } from './dockerfile.ts';
+import { cmdOf, envOf, readDockerfile, runtimeStage } from './dockerfile.ts';
+import { IMAGE_ENV } from '../../bench/children.ts';
+import { deployedMemoryMb } from '../../bench/memory-cgroup.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const K8S = join(ROOT, 'deploy', 'k8s');
@@ -169,5 +172,11 @@ describe('Dockerfile', () => {
     expect(stage.instructions.filter((i) => i.op === 'USER').at(-1)?.args).toBe('node');
     expect(stage.instructions.some((i) => i.op === 'EXPOSE' && i.args === '4000')).toBe(true);
     expect(stage.instructions.find((i) => i.op === 'HEALTHCHECK')?.args).toContain('/healthz');
+  });
+
+  it("sets the runtime ENV the bench runs its gateways with, and the bench's memory limit is the Deployment's", () => {
+    const env = envOf(runtimeStage(readDockerfile(join(ROOT, 'Dockerfile'))));
+    for (const [name, value] of Object.entries(IMAGE_ENV)) expect(env[name], name).toBe(value);
+    expect(`${deployedMemoryMb()}Mi`).toBe(container.resources.limits.memory);
   });
 });

@@ -235,6 +235,29 @@ describe('tenancy and filters', () => {
   });
 });
 
+describe('volumes summary', () => {
+  const totals = (volumes: { size: number }[]) => ({ total_count: volumes.length, total_size: volumes.reduce((n, v) => n + v.size, 0) });
+
+  it("sums the listing's scope and filters: all projects for an admin with all_tenants, one zone, the caller's project", async () => {
+    const all = await cinder(admin, '/volumes/summary?all_tenants=1', { mv: '3.12' });
+    expect(all.status).toBe(200);
+    expect(all.json).toEqual({ 'volume-summary': totals(demo.cloud.volumes) });
+    const zone = demo.cloud.volumes[0].zone;
+    const inZone = await cinder(admin, `/volumes/summary?all_tenants=1&availability_zone=${zone}`, { mv: '3.12' });
+    expect(inZone.json['volume-summary']).toEqual(totals(demo.cloud.volumes.filter((v) => v.zone === zone)));
+    // A member's summary is its own project's, whatever all_tenants says.
+    const own = await cinder(alice, '/volumes/summary?all_tenants=1', { mv: '3.12' });
+    expect(own.json['volume-summary']).toEqual(totals(demo.cloud.volumes.filter((v) => v.projectId === alice.project)));
+  });
+
+  it('adds the metadata union from 3.36 and does not exist below 3.12 (404)', async () => {
+    const withMetadata = await cinder(admin, '/volumes/summary?all_tenants=1', { mv: '3.36' });
+    expect(withMetadata.json['volume-summary']).toMatchObject({ ...totals(demo.cloud.volumes), metadata: expect.any(Object) });
+    const old = await cinder(admin, '/volumes/summary?all_tenants=1', { mv: '3.11' });
+    expect(old).toMatchObject({ status: 404, json: { itemNotFound: { code: 404 } } });
+  });
+});
+
 describe('pagination', () => {
   it('walks limit/marker pages to exactly the full listing, newest first', async () => {
     const full = (await cinder(admin, '/volumes/detail?all_tenants=1', { mv: '3.69' })).json.volumes.map((v: any) => v.id);

@@ -3,14 +3,16 @@
 // never wait, a full queue or a wait too long answers 503 MOSAIC_ERR_OVERLOADED with Retry-After, and a request
 // that ends — answered, failed or abandoned by its client, queued or executing — always gives its slot back.
 // Overlap is read from the gateway HTTP client's own start/end messages (core/diagnostics.ts), grouped by the
-// request each call was made for; the emulators answer after 20 ms so concurrent requests really overlap.
+// request each call was made for; the emulators answer after 20 ms so concurrent requests really overlap. Slots are
+// counted in expected memory too (server.heavyMemoryMb).
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { NoSharing, maxOverlap, recordCalls, windowsByRequest } from '../helpers/upstream-calls.ts';
 import type { UpstreamResponse } from '../../datasources/index.ts';
-import { admissionChannel, admissionOf, type Admission, type AdmissionMessage } from '../../server/limits/admission.ts';
+import v8 from 'node:v8';
+import { Admission, HEAVY_BYTES_PER_VALUE, admissionChannel, admissionOf, type AdmissionMessage } from '../../server/limits/admission.ts';
 
 const FLEET_TREE = readFileSync(new URL('../fixtures/queries/fleet-tree.graphql', import.meta.url), 'utf8');
 const CHEAP = '{ zones { id name } }';
@@ -83,6 +85,27 @@ describe.each(RUNTIMES)('admission of heavy requests (%s)', (runtime) => {
     expect(messages.some((m) => m.event === 'queued')).toBe(true);
     expect(admission(g)).toMatchObject({ inFlight: 0, queued: 0 });
   }, 60_000);
+
+  it('runs heavy requests together only while their estimates fit server.heavyMemoryMb, the others in turn', async () => {
+    const g = await start({ heavyMemoryMb: 20 });
+    const { costBudget } = admission(g);
+    expect(costBudget).toBe(Math.floor((20 * 2 ** 20) / HEAVY_BYTES_PER_VALUE));
+    const { result, messages } = await recordAdmission(() => recordCalls(() => Promise.all(Array.from({ length: 4 }, () => post(g, FLEET_TREE)))));
+    expect(result.result.map((r) => r.status)).toEqual(Array(4).fill(200));
+    for (const r of result.result) expect(r.body.data.zones.length).toBe(cloud.cloud.zones.length);
+    // The learned estimate of a small fleet tree (~6,200 values, ~14 MB) fits the 20 MB alone, not twice.
+    const cost = messages.find((m) => m.event === 'admitted')!.cost!;
+    const together = Math.max(1, Math.floor(costBudget / cost));
+    expect(together).toBeLessThan(4);
+    expect(maxOverlap(windowsByRequest(result.calls))).toBe(together);
+    expect(Math.max(...messages.map((m) => m.costInFlight))).toBeLessThanOrEqual(Math.max(costBudget, cost));
+    expect(admission(g)).toMatchObject({ inFlight: 0, costInFlight: 0, queued: 0 });
+  }, 60_000);
+
+  it("defaults the memory budget to half of V8's heap limit", () => {
+    const budget = new Admission({ maxHeavyInFlight: 8, maxHeavyQueued: 1, heavyQueueTimeoutMs: 1, heavyMemoryMb: 0 }).costBudget;
+    expect(budget).toBe(Math.floor(v8.getHeapStatistics().heap_size_limit / 2 / HEAVY_BYTES_PER_VALUE));
+  });
 
   it('lets cheap queries through while heavy ones queue', async () => {
     const g = await start({ maxHeavyInFlight: 1 });

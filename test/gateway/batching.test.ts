@@ -9,6 +9,7 @@ import { issueToken, startTestCloud, statsOf, type DemoCloud, type ServiceName }
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { toGlobalId } from '../../resolvers/global-id.ts';
 import { SERVICE_NAMES } from '../../subgraphs/demo-cloud.ts';
+import { seedView } from '../helpers/seed-view.ts';
 
 const queryText = (name: string) =>
   readFileSync(new URL(`../fixtures/queries/${name}.graphql`, import.meta.url), 'utf8').replace(/^\s*(metrics|cpuUtilAvg)\(.*\n/gm, '');
@@ -55,7 +56,8 @@ const count = (list: string[], pattern: RegExp) => list.filter((r) => pattern.te
 const NOVA_LIST = /^GET \/v2\.1\/servers\/detail(\?|$)/;
 const NOVA_ONE = /^GET \/v2\.1\/servers\/(?!detail\b)[^/?]+(\?|$)/;
 const CINDER_LIST = /^GET \/v3\/[^/]+\/volumes\/detail(\?|$)/;
-const CINDER_ONE = /^GET \/v3\/[^/]+\/volumes\/(?!detail\b)[^/?]+(\?|$)/;
+const CINDER_ONE = /^GET \/v3\/[^/]+\/volumes\/(?!detail\b|summary\b)[^/?]+(\?|$)/;
+const CINDER_SUMMARY = /^GET \/v3\/[^/]+\/volumes\/summary\?/;
 const GLANCE_LIST = /^GET \/v2\/images(\?|$)/;
 const GLANCE_ONE = /^GET \/v2\/images\/[^/?]+/;
 const LEGACY_DISKS = /^GET \/disks\?instance_uuids=/;
@@ -67,6 +69,11 @@ const legacyDiskChunks = (requests: Requests) =>
 /** The ids of each Glance `id=in:` call. */
 const glanceChunks = (requests: Requests) =>
   requests.glance.filter((r) => GLANCE_LIST.test(r)).map((r) => (query(r).get('id') ?? '').replace(/^in:/, '').split(','));
+
+/** The dashboard's provisioned disk per zone name, as answered and as the seed says (seed-view.ts zoneStats). */
+const provisionedByZone = (data: any) => Object.fromEntries(data.fleet.zones.map((z: any) => [z.zone.name, z.diskGbProvisioned]));
+const provisionedBySeed = (cloud: DemoCloud) =>
+  Object.fromEntries(cloud.cloud.zones.map((z) => [z.name, seedView(cloud.cloud).zoneStats(z.id).diskGbProvisioned]));
 
 const instancesOfTree = (data: any): string[] => data.zones.flatMap((z: any) => z.hosts.flatMap((h: any) => h.instances.map((i: any) => i.id)));
 
@@ -140,6 +147,16 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
       const m = await measure(cloud, gw, 'instance-detail', { id: toGlobalId('Instance', server.id) }, admin);
       expect(m.data.instance.name).toBe(server.name);
       expect(m.requests.nova.length).toBe(1);
+      expectNoRepeatsAndShortUrls(cloud, m);
+    });
+
+    it("reads each zone's Cinder disk total from one volumes summary per zone, never the volume list, for the dashboard", async () => {
+      const m = await measure(cloud, gw, 'dashboard', {}, admin);
+      const summaries = m.requests.cinder.filter((r) => CINDER_SUMMARY.test(r));
+      expect(summaries.map((r) => query(r).get('availability_zone')).sort()).toEqual(cloud.cloud.zones.map((z) => z.name).sort());
+      for (const r of summaries) expect(query(r).get('all_tenants'), r).toBe('1');
+      expect(count(m.requests.cinder, CINDER_LIST) + count(m.requests.cinder, CINDER_ONE)).toBe(0);
+      expect(provisionedByZone(m.data)).toEqual(provisionedBySeed(cloud));
       expectNoRepeatsAndShortUrls(cloud, m);
     });
 
@@ -252,5 +269,27 @@ describe.each(RUNTIMES)('batching on %s', (runtime) => {
       expect(r.glance.length).toBeLessThanOrEqual(Math.ceil(distinctImages / keysPerUrl(UUID_BYTES + 1)));
       expectNoRepeatsAndShortUrls(cloud, m);
     }, 30_000);
+  });
+});
+
+describe('the dashboard on a Cinder without volumes summary (3.11)', () => {
+  let cloud: DemoCloud;
+  let gw: TestGateway;
+  let admin: string;
+  beforeAll(async () => {
+    cloud = await startTestCloud({ size: 'small', maxMicroversion: { cinder: '3.11' } });
+    gw = await startTestGateway(cloud, 'mercurius');
+    admin = (await issueToken(cloud, 'admin')).token;
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await cloud?.close();
+  });
+
+  it('sums the all-tenants volume list instead, with the same figures', async () => {
+    const m = await measure(cloud, gw, 'dashboard', {}, admin);
+    expect(count(m.requests.cinder, CINDER_SUMMARY)).toBe(0);
+    expect(count(m.requests.cinder, CINDER_LIST)).toBe(1);
+    expect(provisionedByZone(m.data)).toEqual(provisionedBySeed(cloud));
   });
 });

@@ -6,6 +6,7 @@ import { buildSchema, parse, type FragmentDefinitionNode, type GraphQLObjectType
 import { issueToken, startTestCloud, type DemoCloud } from '../helpers/cloud.ts';
 import { RUNTIMES, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { readTypeDefs } from '../../server/schema.ts';
+import { tenantScope } from '../../core/caller.ts';
 import { assumedLength, estimateCost, PRIOR_LIST_LENGTH, UPSTREAM_CALL_WEIGHT } from '../../server/limits/estimate-cost.ts';
 
 const schema = buildSchema(readTypeDefs());
@@ -19,6 +20,9 @@ function cost(query: string, learned: Record<string, number> = {}, variables: Re
   return estimateCost({ schema, operation, fragments, variables, learned: (c) => learned[c] });
 }
 
+/** What `instances` costs for the server list it reads before any was seen: one page of 50, 3 values each. */
+const INSTANCES_READ = 50 * 3;
+
 /** The cycle an admin could walk within the depth limit: instances → host → instances → … */
 const CYCLE = '{ zones { hosts { instances { host { instances { host { instances { host { instances { name } } } } } } } } } }';
 
@@ -31,7 +35,8 @@ describe('estimateCost', () => {
 
   it('assumes the schema’s @listSize for lists no answer has shown, and a prior where it gives none', () => {
     expect(cost('{ zones { name } }')).toBe(5 * 2); // Query.zones @listSize(assumedSize: 5)
-    expect(cost('{ instances { nodes { ports { fixedIps { ipAddress } } } } }')).toBe(1 + 50 * (1 + 2 * (1 + 2 * 2)));
+    // `instances` also reads the caller's whole server list (UPSTREAM_READS): unseen, one page of 50 × 3.
+    expect(cost('{ instances { nodes { ports { fixedIps { ipAddress } } } } }')).toBe(1 + INSTANCES_READ + 50 * (1 + 2 * (1 + 2 * 2)));
     const roles = schema.getType('Viewer') as GraphQLObjectType;
     expect(assumedLength(roles.getFields().roles)).toBe(3);
     expect(assumedLength(schema.getQueryType()!.getFields().node)).toBe(PRIOR_LIST_LENGTH);
@@ -40,8 +45,8 @@ describe('estimateCost', () => {
   it('counts the ids asked for and caps a connection by its first', () => {
     expect(cost('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', {}, { ids: ['a', 'b', 'c'] })).toBe(3 * 2);
     // The connection object (1) + pageInfo… no: nodes capped by first: 5 even though 40 were seen per page.
-    expect(cost('{ instances(first: 5) { nodes { name } } }', { 'InstanceConnection.nodes': 40 })).toBe(1 + 5 * 2);
-    expect(cost('{ instances(first: 50) { nodes { name } } }', { 'InstanceConnection.nodes': 12 })).toBe(1 + 12 * 2);
+    expect(cost('{ instances(first: 5) { nodes { name } } }', { 'InstanceConnection.nodes': 40 })).toBe(1 + INSTANCES_READ + 5 * 2);
+    expect(cost('{ instances(first: 50) { nodes { name } } }', { 'InstanceConnection.nodes': 12 })).toBe(1 + INSTANCES_READ + 12 * 2);
   });
 
   it('costs a plain list by its own first (at most 1000), which caps nothing below it', () => {
@@ -59,11 +64,21 @@ describe('estimateCost', () => {
     // Each quota part is one GET per project (no multi-project form): UPSTREAM_CALL_WEIGHT values each.
     const quotas = '{ instances { nodes { project { quotas { compute { cores { limit } } volume { volumes { limit } } } } } } }';
     const perProject = 1 + 1 + 1 + (1 + UPSTREAM_CALL_WEIGHT + 2) * 2; // node, project, quotas, 2 × (part + its GET + usage and limit)
-    expect(cost(quotas, { 'InstanceConnection.nodes': 10 })).toBe(1 + 10 * perProject);
+    expect(cost(quotas, { 'InstanceConnection.nodes': 10 })).toBe(1 + INSTANCES_READ + 10 * perProject);
     // A host's Placement usage: two GETs per host.
     const usage = '{ zones { hosts { usage { source } } } }';
     expect(cost(usage, { 'Query.zones': 2, 'Zone.hosts': 3 })).toBe(2 * (1 + 3 * (1 + 1 + 2 * UPSTREAM_CALL_WEIGHT + 1)));
     expect(cost(usage, { 'Query.zones': 1, 'Zone.hosts': 2_000 })).toBeGreaterThan(250_000); // server.maxCost's default
+  });
+
+  it('costs the dashboard and the instance list by the server records they read, not only what they answer with', () => {
+    const dashboard = '{ fleet { zones { instanceCount } } }';
+    // fleet (1 + records × 3) + zones 5 (@listSize) × (object + figure): cold, a full page of 1000 servers.
+    expect(cost(dashboard)).toBe(1 + 1000 * 3 + 5 * 2);
+    // A medium cloud's 4,000 servers make it heavy (server.heavyCost 2,000) though it answers with a few figures.
+    expect(cost(dashboard, { 'Query.fleet#records': 4000, 'Fleet.zones': 4 })).toBe(1 + 4000 * 3 + 4 * 2);
+    // So does a member's first page of 50 when the project holds 809 servers (my-instances at medium).
+    expect(cost('{ instances(first: 50) { nodes { name } } }', { 'Query.instances#records': 809 })).toBe(1 + 809 * 3 + 50 * 2);
   });
 
   it('costs a fragment once wherever it is spread, so a doubling chain is estimated at once', () => {
@@ -128,6 +143,23 @@ describe.each(RUNTIMES)('the cost limit over HTTP on %s', (runtime) => {
     const instances = hosts.flatMap((h) => h.instances);
     const learned = { 'Query.zones': zones.length, 'Zone.hosts': hosts.length / zones.length, 'Host.instances': instances.length / hosts.length };
     expect(Math.abs(estimate - cost(CYCLE, learned))).toBeLessThanOrEqual(1);
+  });
+
+  it('learns how many servers the dashboard read from its answer', async () => {
+    // The default limit: cold, a dashboard is estimated at a full page of servers (3,011 values, over this suite's 3,000).
+    const plain = await startTestGateway(cloud, runtime);
+    try {
+      const login = await issueToken(cloud, 'admin');
+      const { body } = await plain.query('{ fleet { zones { instanceCount } } }', {}, login.token);
+      expect(body.errors).toBeUndefined();
+      const servers = body.data.fleet.zones.reduce((n: number, z: { instanceCount: number }) => n + z.instanceCount, 0);
+      expect(servers).toBe(cloud.cloud.servers.filter((s) => s.status !== 'DELETED').length);
+      const { user, project, roles } = login.body.token;
+      const scope = tenantScope({ userId: user.id, projectId: project.id, roles: roles.map((r: { name: string }) => r.name) });
+      expect(plain.services.cardinality.mean(scope, 'Query.fleet#records')).toBe(servers);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('refuses every root field of a costly operation and leaves the next request alone', async () => {
