@@ -111,6 +111,23 @@ const RECORDS_READ: Readonly<Record<string, (value: unknown) => number | undefin
 
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as Promise<unknown> | null)?.then === 'function';
 
+/** `resolve`, folding `measure` of each value it resolves to into the request's table under `coordinate`. */
+function observing(
+  resolve: GraphQLFieldResolver<unknown, CostContext>,
+  coordinate: string,
+  measure: (value: unknown) => number | undefined,
+): GraphQLFieldResolver<unknown, CostContext> {
+  const observe = (value: unknown, ctx: CostContext) => {
+    const length = measure(value);
+    if (length !== undefined) observeLength(requestCost(ctx).table, coordinate, length);
+    return value;
+  };
+  return (source, args, ctx, info) => {
+    const value = resolve(source, args, ctx, info);
+    return isPromise(value) ? value.then((v) => observe(v, ctx)) : observe(value, ctx);
+  };
+}
+
 /** Wraps the schema's root and list resolvers once; the schema is shared by every gateway in the process. */
 export function guardCost(schema: GraphQLSchema): GraphQLSchema {
   if (guarded.has(schema)) return schema;
@@ -120,32 +137,10 @@ export function guardCost(schema: GraphQLSchema): GraphQLSchema {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       let resolve = (field.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, CostContext>;
-      if (isListType(getNullableType(field.type))) {
-        const coordinate = `${type.name}.${field.name}`;
-        const inner = resolve;
-        const observe = (value: unknown, ctx: CostContext) => {
-          if (Array.isArray(value)) observeLength(requestCost(ctx).table, coordinate, value.length);
-          return value;
-        };
-        resolve = (source, args, ctx: CostContext, info) => {
-          const value = inner(source, args, ctx, info);
-          return isPromise(value) ? value.then((v) => observe(v, ctx)) : observe(value, ctx);
-        };
-      }
-      const recordsRead = RECORDS_READ[`${type.name}.${field.name}`];
-      if (recordsRead) {
-        const coordinate = recordsCoordinate(`${type.name}.${field.name}`);
-        const inner = resolve;
-        const observe = (value: unknown, ctx: CostContext) => {
-          const records = recordsRead(value);
-          if (records !== undefined) observeLength(requestCost(ctx).table, coordinate, records);
-          return value;
-        };
-        resolve = (source, args, ctx: CostContext, info) => {
-          const value = inner(source, args, ctx, info);
-          return isPromise(value) ? value.then((v) => observe(v, ctx)) : observe(value, ctx);
-        };
-      }
+      const coordinate = `${type.name}.${field.name}`;
+      if (isListType(getNullableType(field.type))) resolve = observing(resolve, coordinate, (v) => (Array.isArray(v) ? v.length : undefined));
+      const recordsRead = RECORDS_READ[coordinate];
+      if (recordsRead) resolve = observing(resolve, recordsCoordinate(coordinate), recordsRead);
       if (roots.has(type)) {
         const inner = resolve;
         resolve = (source, args, ctx: CostContext, info) => {
